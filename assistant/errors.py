@@ -1,0 +1,25 @@
+"""The project's exception tree; messages are shown to users as they are."""
+
+
+class BriefsError(Exception):
+    """Base class: an error whose message is meant for the user."""
+
+
+class ConfigError(BriefsError):
+    """A setting is invalid or a configured resource (model, server) is missing."""
+
+
+class IngestError(BriefsError):
+    """One file could not be ingested; the message names the reason."""
+
+
+class NotFoundError(BriefsError):
+    """A brief id or other named object does not exist."""
+
+
+class LLMError(BriefsError):
+    """The configured LLM failed, timed out or could not be reached."""
+
+
+class StoreError(BriefsError):
+    """The vector store or registry could not be opened or written."""

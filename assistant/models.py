@@ -1,0 +1,112 @@
+"""Data shared by every surface: the Answer (with citations and passages), filters and brief records.
+
+>>> Filters(author="Clark").model_dump(exclude_none=True)
+{'author': 'Clark', 'all_versions': False}
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, model_validator
+
+
+class Filters(BaseModel):
+    """Metadata filters applied to both dense and keyword retrieval."""
+
+    author: str | None = Field(None, description="Case-insensitive substring of an author name.", examples=["Clark"])
+    organisation: str | None = Field(None, description="Case-insensitive substring of the organisation.")
+    brief_id: str | list[str] | None = Field(None, description="One brief id or a list of them.")
+    date_from: dt.date | None = Field(None, description="Earliest publication date (inclusive).")
+    date_to: dt.date | None = Field(None, description="Latest publication date (inclusive).")
+    all_versions: bool = Field(False, description="Include older versions of a brief (default: newest only).")
+
+    @model_validator(mode="after")
+    def _check_range(self) -> Filters:
+        if self.date_from and self.date_to and self.date_from > self.date_to:
+            raise ValueError(f"date_from ({self.date_from}) is after date_to ({self.date_to})")
+        return self
+
+    def is_empty(self) -> bool:
+        return not any([self.author, self.organisation, self.brief_id, self.date_from, self.date_to])
+
+
+class BriefMeta(BaseModel):
+    """Metadata of one brief as stored in the registry."""
+
+    id: str
+    title: str
+    authors: list[str] = Field(default_factory=list)
+    organisation: str | None = None
+    date: str | None = Field(None, description="Publication date, ISO-8601 (YYYY-MM-DD).")
+    source: str | None = Field(None, description="URL of the original.")
+    path: str
+    content_hash: str
+    series: str | None = Field(None, description="Report number shared by the versions of one brief.")
+    version: int | None = None
+    chunks: int = 0
+    chars: int = 0
+    ingested_at: str | None = None
+
+
+class Passage(BaseModel):
+    """A retrieved passage: a chunk of a brief's cleaned text at [start, end)."""
+
+    brief_id: str
+    title: str
+    text: str
+    start: int
+    end: int
+    score: float
+    chunk_id: str = ""
+    section: str | None = None
+    dense_score: float | None = None
+    bm25_score: float | None = None
+
+
+class Citation(BaseModel):
+    """One numbered citation: ``quote`` is exactly ``brief.text[start:end]``."""
+
+    n: int
+    brief_id: str
+    title: str
+    authors: list[str] = Field(default_factory=list)
+    organisation: str | None = None
+    date: str | None = None
+    source: str | None = None
+    quote: str
+    start: int
+    end: int
+    score: float
+
+
+class Answer(BaseModel):
+    """What every surface returns: text with inline [n] markers, verified citations and the evidence."""
+
+    question: str
+    text: str
+    citations: list[Citation] = Field(default_factory=list)
+    abstained: bool = False
+    passages: list[Passage] = Field(default_factory=list)
+    timings: dict[str, float] = Field(default_factory=dict, description="Milliseconds per stage.")
+    query: str = Field("", description="The standalone query actually used for retrieval.")
+    answerer: str = "extractive"
+    dropped_citations: int = Field(0, description="Citations removed because they did not support their sentence.")
+    confidence: float = 0.0
+
+
+class Turn(BaseModel):
+    role: Literal["user", "assistant", "system"]
+    content: str
+
+
+class StreamEvent(BaseModel):
+    """An item of an answer stream: text deltas, then one final event carrying the verified Answer."""
+
+    type: Literal["delta", "answer"]
+    text: str = ""
+    answer: Answer | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return self.model_dump(exclude_none=True)

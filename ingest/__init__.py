@@ -1,0 +1,1 @@
+"""Ingest: files in, cleaned and chunked briefs written to the brief store."""

@@ -1,0 +1,160 @@
+"""Turn parsed text into clean prose: page chrome, navigation and boilerplate out; headings kept as sections.
+
+The cleaned text is what chunks, citations and offsets refer to, so it is stored with the brief.
+
+>>> c = clean_text("# T\\n\\n[Download PDF (1KB)](x)\\n\\nBody with a [link](http://x).", kind="md")
+>>> c.text
+'T\\n\\nBody with a link.'
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+# Whole lines that are page chrome on think-tank and congress.gov pages.
+CHROME_LINE = re.compile(
+    r"""(
+      ^\[(Citation|Subscribe|Share/Save|Site\ Feedback|Home|Hide\ Overview|Listen|Print|Share)\]
+    | ^\|\s*\*\*[^*|]+:\*\*\s*\|            # overview table rows
+    | \[Download\ PDF
+    | PDF\ Version\ History
+    | ^-\ \[[^\]]*Version:\ *\d+\)\]         # version-history list
+    | ^\[?Read\ Full\ Briefs?\ as\ a\ Pdf\]?
+    | ^\#\#\ CRS\ PRODUCT
+    | ^(Download|Print|Share|Subscribe|Back\ to\ top|Skip\ to\ (main\ )?content)\s*$
+    | ^Page\ \d+\ of\ \d+\s*$
+    | ^\d{1,3}\s*$                           # bare page numbers
+    )""",
+    re.X | re.I,
+)
+ONLY_LINKS = re.compile(r"^\s*(?:!?\[[^\]]*\]\([^)]*\)[\s|>•·-]*)+$")
+HEADER_FIELD = re.compile(r"^\*\*([^*:]+):\*\*\s*(.*)$")
+IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
+LINK = re.compile(r"\[([^\]]*)\]\((?:[^()]|\([^)]*\))*\)")
+EMPHASIS = re.compile(r"(\*\*|__|(?<!\w)\*(?!\s)|(?<!\s)\*(?!\w))")
+HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+DISCLAIMER = re.compile(r"^\s*Disclaimer:\s*$", re.I)
+SPACES = re.compile(r"[ \t\u00a0]+")
+
+
+@dataclass
+class CleanDoc:
+    text: str
+    sections: list[tuple[int, str]] = field(default_factory=list)  # (start offset, heading)
+    header: dict[str, str] = field(default_factory=dict)  # "**Key:** value" header lines
+    title: str | None = None
+
+
+def clean_text(text: str, kind: str, pages: list[str] | None = None) -> CleanDoc:
+    """Clean ``text`` of format ``kind`` (txt, md, html, pdf, docx)."""
+    if kind == "pdf" and pages:
+        text = _strip_running_lines(pages)
+    header, body = _split_header(text)
+    paragraphs = _paragraphs(body)
+    out: list[str] = []
+    sections: list[tuple[int, str]] = []
+    title: str | None = None
+    offset = 0
+    for para in paragraphs:
+        heading = _heading_of(para, kind)
+        para = heading if heading is not None else para
+        if heading is not None:
+            if title is None:
+                title = heading
+            elif heading == title and not sections[1:]:
+                continue  # the title repeated at the top of the body
+        if out and out[-1] == para:
+            continue
+        if heading is not None:
+            sections.append((offset, heading))
+        out.append(para)
+        offset += len(para) + 2
+    return CleanDoc("\n\n".join(out), sections, header, title)
+
+
+def _split_header(text: str) -> tuple[dict[str, str], str]:
+    """Take ``**Key:** value`` lines (and the title) from the top of a Markdown file."""
+    lines = text.split("\n")
+    header: dict[str, str] = {}
+    i = 0
+    while i < len(lines) and i < 40:
+        line = lines[i].strip()
+        m = HEADER_FIELD.match(line)
+        if m:
+            header[m.group(1).strip().lower()] = m.group(2).strip()
+        elif line and not line.startswith("#") and line != "---":
+            break
+        elif line.startswith("#") and header:
+            break
+        i += 1
+    if not header:
+        return {}, text
+    keep = [ln for ln in lines[:i] if ln.startswith("#")]
+    return header, "\n".join(keep + lines[i:])
+
+
+def _paragraphs(body: str) -> list[str]:
+    paras: list[str] = []
+    skipping_disclaimer = False
+    for block in re.split(r"\n\s*\n", body):
+        lines = []
+        for raw in block.split("\n"):
+            if DISCLAIMER.match(raw):
+                skipping_disclaimer = True
+                break
+            line = raw.strip()
+            if not line or line == "---" or CHROME_LINE.search(line) or ONLY_LINKS.match(line):
+                continue
+            line = _inline(line)
+            if line:
+                lines.append(line)
+        if skipping_disclaimer:
+            skipping_disclaimer = False
+            continue
+        if lines:
+            paras.append("\n".join(lines))
+    return paras
+
+
+def _inline(line: str) -> str:
+    line = IMAGE.sub("", line)
+    line = LINK.sub(r"\1", line)
+    line = EMPHASIS.sub("", line)
+    line = line.replace("\\", "")
+    if line.startswith("|"):
+        line = line.lstrip("| ").rstrip(" |")
+    return SPACES.sub(" ", line).strip()
+
+
+def _heading_of(para: str, kind: str) -> str | None:
+    m = HEADING.match(para)
+    if m and "\n" not in para:
+        return m.group(2).strip() or None
+    if "\n" in para or kind == "pdf":
+        return None
+    words = para.split()
+    if not words or len(words) > 12 or len(para) > 100 or para[-1] in ".,;:!\"'”)]" or "|" in para:
+        return None
+    long_words = [w for w in words if len(w) > 3]
+    capitalised = sum(w[0].isupper() for w in long_words)
+    if len(words) <= 4 and para[0].isupper():
+        return para
+    return para if long_words and capitalised / len(long_words) >= 0.6 else None
+
+
+def _strip_running_lines(pages: list[str]) -> str:
+    """Drop headers/footers that repeat on most pages and de-hyphenate PDF text."""
+    per_page = [[ln.strip() for ln in p.split("\n") if ln.strip()] for p in pages]
+    counts = Counter(ln for lines in per_page for ln in set(lines))
+    threshold = max(3, len(pages) // 2 + 1)
+    running = {ln for ln, n in counts.items() if n >= threshold} if len(pages) >= 3 else set()
+    paras: list[str] = []
+    for lines in per_page:
+        kept = [ln for ln in lines if ln not in running and not CHROME_LINE.search(ln)]
+        text = "\n".join(kept)
+        text = re.sub(r"-\n(?=[a-z])", "", text)
+        text = re.sub(r"(?<![.!?:])\n(?!\n)", " ", text)
+        paras.extend(p for p in text.split("\n") if p.strip())
+    return "\n\n".join(paras)

@@ -1,0 +1,211 @@
+"""The ``briefs`` command line: ingest, docs, ask, chat, serve, settings.
+
+Every command takes ``--data-dir`` (or ``BRIEFS_DATA_DIR``); other settings come from ``BRIEFS_*`` env vars.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from assistant.errors import BriefsError
+from assistant.settings import configure_offline, get_settings
+
+configure_offline()
+logger = logging.getLogger(__name__)
+
+
+def common(func: Callable[..., Any]) -> Callable[..., Any]:
+    """--data-dir, --answerer and -v on every command; BriefsError becomes a clean 'Error: …'."""
+
+    @click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+                  help="Data directory (store, registry, keyword index). Default: $BRIEFS_DATA_DIR or ./data")
+    @click.option("--answerer", type=click.Choice(["extractive", "llamacpp", "openai"]), default=None,
+                  help="Answerer (default: $BRIEFS_ANSWERER or extractive).")
+    @click.option("-v", "--verbose", count=True, help="More logging (-vv for debug).")
+    @functools.wraps(func)
+    def wrapper(*args: Any, data_dir: Path | None, answerer: str | None, verbose: int, **kwargs: Any) -> Any:
+        logging.basicConfig(level=[logging.WARNING, logging.INFO, logging.DEBUG][min(verbose, 2)], format="%(levelname)s %(name)s: %(message)s")
+        for noisy in ("transformers", "sentence_transformers", "bm25s", "httpx", "chromadb"):
+            logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
+        overrides: dict[str, Any] = {}
+        if data_dir is not None:
+            overrides["data_dir"] = data_dir
+        if answerer is not None:
+            overrides["answerer"] = answerer
+        try:
+            settings = get_settings(overrides)
+        except ValueError as e:
+            raise click.ClickException(f"Invalid settings: {e}") from e
+        try:
+            return func(*args, settings=settings, **kwargs)
+        except BriefsError as e:
+            raise click.ClickException(str(e)) from e
+
+    return wrapper
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def cli() -> None:
+    """Ask questions of a collection of policy briefs; every claim cites the passage it came from."""
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--prune", is_flag=True, help="Remove briefs whose files no longer exist.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON summary object.")
+@common
+def ingest(paths: tuple[Path, ...], prune: bool, as_json: bool, settings: Any) -> None:
+    """Ingest briefs (.txt .md .html .pdf .docx; folders recursively). Unchanged files are skipped."""
+    from ingest.pipeline import Ingestor
+
+    ingestor = Ingestor(settings)
+    bar = None
+    if sys.stderr.isatty() and not as_json:
+        from tqdm import tqdm
+
+        bar = tqdm(total=0, unit="file", file=sys.stderr)
+
+    def progress(path: str, n: int, total: int) -> None:
+        if bar is not None:
+            bar.total = total
+            bar.set_postfix_str(Path(path).name[:40])
+            bar.update(1)
+
+    report = ingestor.ingest(paths, prune=prune, progress=progress)
+    if bar is not None:
+        bar.close()
+    if as_json:
+        out = report.to_json()
+        out.pop("ids")
+        click.echo(json.dumps(out))
+    else:
+        click.echo(f"added {report.added}, updated {report.updated}, unchanged {report.unchanged}, removed {report.removed}, "
+                   f"failed {len(report.failed)} — {report.briefs} briefs, {report.chunks} chunks in {settings.data_dir}")
+        for s in report.skipped:
+            click.echo(f"skipped {s['path']}: {s['error']}", err=True)
+        for f in report.failed:
+            click.echo(f"FAILED {f['path']}: {f['error']}", err=True)
+    if report.failed:
+        sys.exit(1)
+
+
+@cli.group()
+def docs() -> None:
+    """List or delete ingested briefs."""
+
+
+@docs.command("list")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per brief, as a list.")
+@common
+def docs_list(as_json: bool, settings: Any) -> None:
+    """List briefs with their metadata and chunk counts."""
+    from assistant.store import BriefStore
+
+    briefs = BriefStore(settings).list_briefs()
+    if as_json:
+        click.echo(json.dumps([b.model_dump() for b in briefs], indent=2))
+        return
+    for b in briefs:
+        click.echo(f"{b.id}\t{b.date or '-'}\t{', '.join(b.authors) or '-'}\t{b.chunks} chunks\t{b.title}")
+    click.echo(f"{len(briefs)} briefs", err=True)
+
+
+@docs.command("delete")
+@click.argument("brief_id")
+@common
+def docs_delete(brief_id: str, settings: Any) -> None:
+    """Delete one brief (its chunks, vectors and keyword entries)."""
+    from assistant.store import BriefStore
+
+    store = BriefStore(settings)
+    store.delete_brief(brief_id)
+    store.keyword_index()
+    click.echo(f"deleted {brief_id}")
+
+
+def filter_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    for opt in reversed([
+        click.option("--author", help="Only briefs by this author (substring)."),
+        click.option("--organisation", "--org", "organisation", help="Only briefs from this organisation (substring)."),
+        click.option("--brief", "brief_ids", multiple=True, help="Only this brief id (repeatable)."),
+        click.option("--since", "date_from", help="Published on or after YYYY-MM-DD."),
+        click.option("--until", "date_to", help="Published on or before YYYY-MM-DD."),
+        click.option("--all-versions", is_flag=True, help="Include older versions of a brief."),
+        click.option("--top-k", type=click.IntRange(1, 100), default=None, help="Passages to retrieve."),
+    ]):
+        func = opt(func)
+    return func
+
+
+def make_filters(author: str | None, organisation: str | None, brief_ids: tuple[str, ...], date_from: str | None,
+                 date_to: str | None, all_versions: bool) -> Any:
+    from pydantic import ValidationError
+
+    from assistant.models import Filters
+
+    try:
+        return Filters(author=author, organisation=organisation, brief_id=list(brief_ids) or None,
+                       date_from=date_from, date_to=date_to, all_versions=all_versions)
+    except ValidationError as e:
+        raise click.BadParameter("; ".join(f"{'.'.join(map(str, err['loc']))}: {err['msg']} (got {err.get('input')!r})" for err in e.errors())) from e
+
+
+@cli.command()
+@click.argument("question")
+@click.option("--json", "as_json", is_flag=True, help="Print the Answer object as JSON.")
+@click.option("--history", type=click.File("r"), default=None, help='JSON list of prior turns [{"role", "content"}].')
+@filter_options
+@common
+def ask(question: str, as_json: bool, history: Any, top_k: int | None, settings: Any, **filter_args: Any) -> None:
+    """Answer QUESTION from the briefs, with [n] citations."""
+    from assistant.service import Assistant
+    from ui.render import render_answer
+
+    turns = _read_history(history) if history else None
+    answer = Assistant(settings).ask(question, history=turns, filters=make_filters(**filter_args), top_k=top_k)
+    click.echo(answer.model_dump_json(indent=2) if as_json else render_answer(answer))
+
+
+def _read_history(f: Any) -> list[dict[str, str]]:
+    from pydantic import TypeAdapter, ValidationError
+
+    from assistant.models import Turn
+
+    try:
+        return [t.model_dump() for t in TypeAdapter(list[Turn]).validate_json(f.read())]
+    except ValidationError as e:
+        raise click.BadParameter(f"{f.name}: expected a JSON list of {{'role': 'user'|'assistant', 'content': str}}: {e.errors()[0]['msg']} at {e.errors()[0]['loc']}", param_hint="--history") from e
+
+
+@cli.command()
+@filter_options
+@common
+def chat(top_k: int | None, settings: Any, **filter_args: Any) -> None:
+    """Interactive chat in the terminal. Commands: /filter key=value …, /sources, /reset, /quit."""
+    from ui.terminal import run_chat
+
+    run_chat(settings, make_filters(**filter_args), top_k)
+
+
+@cli.group("settings")
+def settings_group() -> None:
+    """Inspect settings."""
+
+
+@settings_group.command("show")
+@common
+def settings_show(settings: Any) -> None:
+    """Print the effective settings as JSON."""
+    click.echo(settings.model_dump_json(indent=2))
+
+
+if __name__ == "__main__":
+    cli()

@@ -1,0 +1,27 @@
+"""Plain-text and Markdown rendering of an Answer, shared by the CLI, terminal chat and exports."""
+
+from __future__ import annotations
+
+from assistant.models import Answer
+
+
+def render_answer(answer: Answer, width: int = 100) -> str:
+    lines = [answer.text, ""]
+    if answer.citations:
+        lines.append("Sources:")
+        for c in answer.citations:
+            who = ", ".join(c.authors) or c.organisation or ""
+            meta = " · ".join(x for x in (who, c.date) if x)
+            quote = c.quote if len(c.quote) <= width * 2 else c.quote[: width * 2] + "…"
+            lines.append(f"  [{c.n}] {c.title}" + (f" ({meta})" if meta else "") + f" — {c.brief_id}:{c.start}-{c.end}")
+            lines.append(f"      “{quote}”")
+    return "\n".join(lines).rstrip()
+
+
+def answer_markdown(answer: Answer) -> str:
+    """The answer with a numbered source list, for copying or exporting."""
+    out = [answer.text, ""]
+    for c in answer.citations:
+        link = f" <{c.source}>" if c.source and c.source.startswith("http") else ""
+        out.append(f"[{c.n}]: {c.title}{link}, chars {c.start}-{c.end}: “{c.quote}”")
+    return "\n".join(out).rstrip()
