@@ -20,8 +20,9 @@ from assistant.errors import LLMError
 from assistant.models import Answer, BriefMeta, Citation, StreamEvent
 from assistant.protocols import Embedder, Generator
 from assistant.retrieve import Retrieval
+from assistant.sentences import SentenceIndex
 from assistant.settings import Settings
-from assistant.text import content_terms, intent_cues, sentence_spans, words
+from assistant.text import content_terms, intent_cues, jaccard, sentence_spans, words
 
 logger = logging.getLogger(__name__)
 
@@ -29,6 +30,7 @@ BriefsFn = Callable[[], dict[str, BriefMeta]]
 ABSTAIN_TEXT = "The briefs don't cover this question."
 NOT_IN_SOURCES = "NOT IN SOURCES"
 SECTION_BONUS = 0.15  # a sentence under a heading that names the question's topic or intent ("The Focal Outcomes")
+LEAD_BONUS = 0.05  # analysts put the point first: the n-th sentence of a paragraph gets LEAD_BONUS / n
 META_SENTENCE = re.compile(r"^(This|The present|In this) (article|paper|brief|report|analysis|essay|piece|insight)\b", re.I)
 
 
@@ -52,6 +54,9 @@ class _Candidate:
     lexical: float
     prior: float
     section_match: bool = False
+    passage_brief: str = ""
+    lead: float = 0.0
+    vector: np.ndarray | None = None
     score: float = 0.0
 
 
@@ -65,10 +70,11 @@ class ExtractiveAnswerer:
 
     name = "extractive"
 
-    def __init__(self, settings: Settings, embedder: Embedder, briefs: BriefsFn) -> None:
+    def __init__(self, settings: Settings, embedder: Embedder, briefs: BriefsFn, sentences: SentenceIndex | None = None) -> None:
         self.settings = settings
         self.embedder = embedder
         self.briefs = briefs
+        self.sentences = sentences or SentenceIndex(settings.data_dir / "sentences.sqlite3")
 
     def answer(self, question: str, retrieval: Retrieval) -> Answer:
         t0 = time.perf_counter()
@@ -95,31 +101,50 @@ class ExtractiveAnswerer:
             yield StreamEvent(type="delta", text=piece + " ")
         yield StreamEvent(type="answer", answer=answer)
 
+    def _sentences(self, retrieval: Retrieval) -> list[tuple[list[tuple[int, int]], np.ndarray]]:
+        """Sentence spans and vectors of each passage: stored at ingest, else embedded now and cached."""
+        stored = self.sentences.get([p.chunk_id for p in retrieval.passages])
+        out = []
+        for p in retrieval.passages:
+            if p.chunk_id not in stored:
+                spans = sentence_spans(p.text)
+                vecs = self.embedder.embed([p.text[s:e] for s, e in spans])
+                self.sentences.remember(p.chunk_id, spans, vecs)
+                stored[p.chunk_id] = (spans, vecs)
+            out.append(stored[p.chunk_id])
+        return out
+
     def _candidates(self, question: str, retrieval: Retrieval) -> list[_Candidate]:
-        """Prose sentences of the passages with a lexical score: topic words (a word in the section
-        heading or brief title counts half, since the sentence is implicitly about them) plus the
-        intent cues of the question (in the sentence, or half in its section heading)."""
+        """Prose sentences of the passages with a lexical score: the question's topic words (the
+        sentence is implicitly about its brief's title and section heading) plus the question's
+        intent cues (in the sentence, or half in its section heading)."""
         q_terms = set(content_terms(question, drop_question_words=True)) or set(content_terms(question))
         cues = set(content_terms(intent_cues(question))) - q_terms
         out: list[_Candidate] = []
         seen: set[str] = set()
         top = max((p.score for p in retrieval.passages), default=1.0) or 1.0
-        for i, p in enumerate(retrieval.passages):
+        for i, (p, (spans, vecs)) in enumerate(zip(retrieval.passages, self._sentences(retrieval), strict=True)):
             prior = p.score / top
             title = set(content_terms(p.title))
             section = set(content_terms(p.section or "")) - title
-            context = section | title
             section_match = bool(section & (q_terms | cues))
-            for s, e in sentence_spans(p.text):
-                text = p.text[s:e].strip()
+            para_start, nth = -2, 0  # -2: no paragraph seen yet
+            for (s, e), vec in zip(spans, vecs, strict=True):
+                start_of_para = p.text.rfind("\n\n", 0, s)
+                nth = nth + 1 if start_of_para == para_start else 0
+                para_start = start_of_para
+                raw = p.text[s:e]
+                text = raw.strip()
                 if not _answer_like(text, p.section) or text in seen:
                     continue
                 seen.add(text)
+                s += len(raw) - len(raw.lstrip())
                 terms = set(content_terms(text))
-                topic = len(q_terms & terms) + 0.5 * len(q_terms & context - terms)
+                # a question word in the brief's title is given for all its sentences; one in the heading counts half
+                topic = len(q_terms & (terms | title)) + 0.5 * len(q_terms & section - terms - title)
                 intent = 1.0 if cues & terms else 0.5 if cues & section else 0.0
                 lexical = (topic + intent) / (len(q_terms) + (1 if cues else 0)) if q_terms else 0.0
-                out.append(_Candidate(i, s, s + len(text), text, lexical, prior, section_match))
+                out.append(_Candidate(i, s, s + len(text), text, lexical, prior, section_match, p.brief_id, 1.0 / (1 + nth), vec))
         return out
 
     def _select(self, question: str, retrieval: Retrieval) -> list[_Candidate]:
@@ -127,16 +152,13 @@ class ExtractiveAnswerer:
         cands = self._candidates(question, retrieval)
         if not cands:
             return []
-        cands.sort(key=lambda c: -(0.6 * c.lexical + 0.4 * c.prior))
-        cands = cands[: cfg.candidate_sentences]
-        vecs = self.embedder.embed([c.text for c in cands])
+        vecs = np.stack([c.vector for c in cands])
         sims = vecs @ retrieval.query_vector
         for c, sim in zip(cands, sims, strict=True):
-            c.score = float(0.45 * sim + 0.4 * c.lexical + 0.15 * c.prior + (SECTION_BONUS if c.section_match else 0.0))
-        best = max(float(s) for s in sims)
-        if best < cfg.min_answer_score:
+            c.score = float(0.45 * sim + 0.4 * c.lexical + 0.15 * c.prior + LEAD_BONUS * c.lead + (SECTION_BONUS if c.section_match else 0.0))
+        if float(sims.max()) < cfg.min_answer_score:
             return []
-        return _mmr(cands, vecs, cfg.max_sentences)
+        return _mmr(cands, cfg.max_sentences)
 
 
 def _answer_like(text: str, section: str | None) -> bool:
@@ -146,20 +168,24 @@ def _answer_like(text: str, section: str | None) -> bool:
             and not text.startswith(("Figure ", "Table ", "Source")) and not META_SENTENCE.match(text))
 
 
-def _mmr(cands: list[_Candidate], vecs: np.ndarray, k: int, lam: float = 0.7) -> list[_Candidate]:
+def _mmr(cands: list[_Candidate], k: int, lam: float = 0.7) -> list[_Candidate]:
+    """Maximal marginal relevance with lexical redundancy (sentence vectors from one chunk share its
+    context, so their cosine says little about repetition), kept to the best brief unless another
+    brief's sentence is nearly as good; returned in reading order."""
+    terms = [set(content_terms(c.text)) for c in cands]
     chosen: list[int] = []
-    top = max(c.score for c in cands)
+    top = max(range(len(cands)), key=lambda i: cands[i].score)
+    lead_brief = cands[top].passage_brief
     while len(chosen) < min(k, len(cands)):
         best_i, best_v = -1, -1e9
         for i, c in enumerate(cands):
-            if i in chosen:
+            if i in chosen or (c.passage_brief != lead_brief and c.score < 0.9 * cands[top].score):
                 continue
-            # only near-paraphrases are redundant; distinct facts on one topic are what an answer needs
-            redundancy = max((max(0.0, float(vecs[i] @ vecs[j]) - 0.5) * 2 for j in chosen), default=0.0)
+            redundancy = max((jaccard(terms[i], terms[j]) for j in chosen), default=0.0)
             value = lam * c.score - (1 - lam) * redundancy
             if value > best_v:
                 best_i, best_v = i, value
-        if best_i < 0 or (chosen and cands[best_i].score < 0.6 * top):
+        if best_i < 0 or (chosen and cands[best_i].score < 0.6 * cands[top].score):
             break
         chosen.append(best_i)
     picked = [cands[i] for i in chosen]

@@ -38,18 +38,24 @@ class Verified:
 
 
 def parse_claims(answer: str) -> list[Claim]:
-    """Split generated text into sentences and their ``[n]`` markers (markers may trail the period)."""
+    """Split generated text into sentences and their ``[n]`` markers (markers may trail the period,
+    so markers opening a sentence belong to the one before)."""
     answer = re.sub(r"\s+", " ", answer).strip()
     claims: list[Claim] = []
     for s, e in sentence_spans(answer):
         sent = answer[s:e]
-        nums = [int(n) for group in MARKER.findall(sent) for n in re.split(r"\s*,\s*", group)]
+        lead = re.match(r"^(?:\s*\[\d+(?:\s*,\s*\d+)*\])+", sent)
+        if lead and claims:
+            claims[-1].cites.extend(_numbers(lead.group(0)))
+            sent = sent[lead.end():]
         body = strip_markers(sent)
         if body and not re.fullmatch(r"[\W\d]*", body):
-            claims.append(Claim(body, nums))
-        elif nums and claims:
-            claims[-1].cites.extend(nums)  # "… end of sentence. [2]"
+            claims.append(Claim(body, _numbers(sent)))
     return claims
+
+
+def _numbers(text: str) -> list[int]:
+    return [int(n) for group in MARKER.findall(text) for n in re.split(r"\s*,\s*", group)]
 
 
 class CitationVerifier:

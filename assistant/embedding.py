@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import importlib.util
 import logging
+import math
+import os
 import threading
+import weakref
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -77,15 +80,63 @@ class SentenceTransformerEmbedder:
             vecs = self.model.encode(list(texts), batch_size=bs, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False)
         return np.asarray(vecs, dtype=np.float32)
 
+    def embed_with_sentences(self, texts: Sequence[str], spans: Sequence[list[tuple[int, int]]],
+                             batch_size: int | None = None) -> tuple[np.ndarray, list[tuple[list[tuple[int, int]], np.ndarray]]]:
+        """Embed ``texts`` and, from the same forward pass, one vector per character span of each text."""
+        from assistant.sentences import pool_spans
+
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32), []
+        bs = batch_size or self.batch_size
+        if self.workers > 1 and len(texts) >= 4 * bs:
+            # the multi-process pool returns sentence embeddings only: sentence vectors come at query time
+            empty = np.zeros((0, self.dim), dtype=np.float32)
+            return self.embed(texts, bs), [([], empty) for _ in texts]
+        with self._lock:
+            outputs = self.model.encode(list(texts), batch_size=bs, output_value=None, normalize_embeddings=True, show_progress_bar=False)
+        encoded = self.model.tokenizer(list(texts), return_offsets_mapping=True, truncation=True, max_length=self.max_tokens)
+        vectors = np.stack([o["sentence_embedding"].float().numpy() for o in outputs]).astype(np.float32)
+        per_text = []
+        for o, ids, offsets, text_spans in zip(outputs, encoded["input_ids"], encoded["offset_mapping"], spans, strict=True):
+            n = int(o["attention_mask"].sum())
+            if o["input_ids"][:n].tolist() != ids:  # tokenisation differs from the model's: no sentence vectors
+                logger.warning("token mismatch while pooling sentence vectors; they will be computed at query time")
+                per_text.append(([], np.zeros((0, self.dim), dtype=np.float32)))
+                continue
+            per_text.append(pool_spans(o["token_embeddings"][:n].float().numpy(), offsets, text_spans))
+        return vectors, per_text
+
     def _embed_multiprocess(self, texts: list[str], bs: int) -> np.ndarray:
-        if self._pool is None:
-            self._pool = self.model.start_multi_process_pool(["cpu"] * self.workers)
-        vecs = self.model.encode(texts, pool=self._pool, batch_size=bs, normalize_embeddings=True, show_progress_bar=False)
+        """Embed across ``workers`` processes; rows come back in input order."""
+        with self._lock:  # one request at a time: the pool's queues are shared by all callers
+            if self._pool is None:
+                self._pool = self._start_pool()
+            chunk = max(bs, math.ceil(len(texts) / (self.workers * 4)))  # whole batches, a few per worker
+            vecs = self.model.encode(texts, pool=self._pool, batch_size=bs, chunk_size=chunk,
+                                     normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False)
         return np.asarray(vecs, dtype=np.float32)
 
+    def _start_pool(self) -> dict[str, Any]:
+        """Spawn the workers with their share of the CPU threads (each would otherwise take them all)."""
+        threads = str(max(1, (os.cpu_count() or 1) // self.workers))
+        saved = {k: os.environ.get(k) for k in ("OMP_NUM_THREADS", "MKL_NUM_THREADS")}
+        os.environ.update(OMP_NUM_THREADS=threads, MKL_NUM_THREADS=threads)  # read by each worker's torch at import
+        try:
+            logger.info("starting %d embedding processes with %s threads each", self.workers, threads)
+            pool = self.model.start_multi_process_pool(["cpu"] * self.workers)
+        finally:
+            for k, v in saved.items():
+                if v is None:
+                    os.environ.pop(k, None)
+                else:
+                    os.environ[k] = v
+        self._finalizer = weakref.finalize(self, type(self.model).stop_multi_process_pool, pool)
+        return pool
+
     def close(self) -> None:
+        """Stop the embedding processes, if any were started (also done at exit)."""
         if self._pool is not None:
-            self.model.stop_multi_process_pool(self._pool)
+            self._finalizer()
             self._pool = None
 
     def count_tokens(self, text: str) -> int:

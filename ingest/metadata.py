@@ -66,15 +66,22 @@ def byline(line: str) -> tuple[str, str] | None:
     return (m.group("name").strip(), m.group("org").strip()) if m else None
 
 
-def extract(header: dict[str, str], format_meta: dict[str, Any], frontmatter: dict[str, Any], text: str, title: str | None, path: Path) -> dict[str, Any]:
-    """Merge metadata sources, weakest first: format metadata, header fields, bylines, front matter."""
+JUNK_TITLE = re.compile(r"^(untitled|microsoft word|document\d*|doc\d+|slide \d+)|\.(docx?|pdf)$", re.I)
+
+
+def extract(header: dict[str, str], format_meta: dict[str, Any], frontmatter: dict[str, Any], text: str, title: str | None,
+            path: Path, kind: str = "md") -> dict[str, Any]:
+    """Merge metadata sources, weakest first: format metadata, header fields, bylines, front matter.
+
+    The document's first heading is the title, except that a real title in PDF/DOCX properties wins."""
     meta: dict[str, Any] = {"title": None, "authors": [], "organisation": None, "date": None, "source": None, "series": None, "version": None}
     meta["title"] = format_meta.get("title")
     meta["authors"] = split_authors(format_meta.get("author"))
     meta["organisation"] = format_meta.get("sitename")
     meta["date"] = parse_date(format_meta.get("date"))
     meta["source"] = format_meta.get("url")
-    if title:
+    format_title = str(format_meta.get("title") or "").strip()
+    if title and not (kind in ("pdf", "docx") and format_title and not JUNK_TITLE.search(format_title)):
         meta["title"] = title
     h = header
     authors = h.get("author(s)") or h.get("authors") or h.get("author") or _table_field(text, ("Author", "Authors"))

@@ -24,8 +24,10 @@ from assistant.embedding import SentenceTransformerEmbedder
 from assistant.errors import BriefsError, IngestError
 from assistant.models import BriefMeta
 from assistant.registry import ChunkRow
+from assistant.sentences import SentenceIndex
 from assistant.settings import Settings, get_settings
 from assistant.store import BriefStore, chunk_id
+from assistant.text import sentence_spans
 from ingest import metadata
 from ingest.chunk import Chunk, chunk_text, make_splitter
 from ingest.clean import clean_text
@@ -71,6 +73,7 @@ class Ingestor:
         self.settings = get_settings(settings)
         self.store = store or BriefStore(self.settings)
         self.embedder = embedder or SentenceTransformerEmbedder.from_settings(self.settings)
+        self.sentences = SentenceIndex(self.settings.data_dir / "sentences.sqlite3")
         c = self.settings.chunk
         self.splitter = make_splitter(c.size, c.overlap, self.embedder.max_tokens - HEADER_TOKENS, self.embedder.tokenize)
         self.signature = f"{PIPELINE_VERSION}|{self.embedder.name}|{c.size}|{c.overlap}|{self.embedder.max_tokens}"
@@ -108,6 +111,7 @@ class Ingestor:
 
     def delete(self, brief_id: str) -> None:
         self.store.delete_brief(brief_id)
+        self.sentences.delete_brief(brief_id)
         self.store.keyword_index()
 
     # -- steps ------------------------------------------------------------------------------------
@@ -155,7 +159,7 @@ class Ingestor:
         if len(cleaned.text) < 20:
             raise IngestError("nothing left after removing page chrome (fewer than 20 characters of text)")
         front = doc.meta.get("frontmatter", {})
-        fields = metadata.extract(cleaned.header, doc.meta.get("format", {}), {**front, **side}, cleaned.text, cleaned.title, doc.path)
+        fields = metadata.extract(cleaned.header, doc.meta.get("format", {}), {**front, **side}, cleaned.text, cleaned.title, doc.path, doc.kind)
         brief_id = fields.pop("id", None) or brief_id or self._new_id(doc.path, known)
         chunks = chunk_text(cleaned.text, cleaned.sections, self.splitter)
         meta = BriefMeta(
@@ -174,8 +178,13 @@ class Ingestor:
     def _write(self, pending: list[_Pending], report: IngestReport) -> None:
         if not pending:
             return
-        texts = [embed_text(p.meta, c) for p in pending for c in p.chunks]
-        vectors = self.embedder.embed(texts)
+        texts, spans = [], []
+        for p in pending:
+            for c in p.chunks:
+                head = embed_header(p.meta, c)
+                texts.append(head + c.text)
+                spans.append([(len(head) + s, len(head) + e) for s, e in sentence_spans(c.text)])
+        vectors, sentence_vectors = self.embedder.embed_with_sentences(texts, spans)
         at = 0
         for p in pending:
             generation = p.fingerprint[:12]
@@ -187,22 +196,38 @@ class Ingestor:
                 continue
             finally:
                 at += len(rows)
+            self._write_sentences(p, rows, sentence_vectors[at - len(rows):at], texts[at - len(rows):at])
             report.ids.append(p.meta.id)
             if p.is_update:
                 report.updated += 1
             else:
                 report.added += 1
 
+    def _write_sentences(self, p: _Pending, rows: list[ChunkRow], pooled: list, texts: list[str]) -> None:
+        """Sentence vectors with spans relative to the chunk text (derived data; written after the commit)."""
+        items = []
+        for row, (spans, vecs), text in zip(rows, pooled, texts, strict=True):
+            shift = len(text) - len(row.text)
+            items.append((row.id, [(s - shift, e - shift) for s, e in spans], vecs))
+        self.sentences.put_many(items)
+        self.sentences.delete_brief(p.meta.id, keep_prefix=f"{p.meta.id}:{p.fingerprint[:12]}:")
+
     def _prune(self) -> int:
         removed = 0
         for brief in self.store.list_briefs():
             if not Path(brief.path).exists():
                 self.store.delete_brief(brief.id)
+                self.sentences.delete_brief(brief.id)
                 removed += 1
         return removed
 
 
-def embed_text(meta: BriefMeta, chunk: Chunk) -> str:
-    """What the embedder sees: the chunk with its brief title and section as context."""
+def embed_header(meta: BriefMeta, chunk: Chunk) -> str:
+    """Context the embedder sees before the chunk: the brief title and the section heading."""
     head = meta.title if not chunk.section or chunk.section == meta.title else f"{meta.title} — {chunk.section}"
-    return f"{head}\n{chunk.text}"
+    return head + "\n"
+
+
+def embed_text(meta: BriefMeta, chunk: Chunk) -> str:
+    """What the embedder sees for a chunk."""
+    return embed_header(meta, chunk) + chunk.text

@@ -1,0 +1,45 @@
+"""Follow-ups become standalone queries from the conversation."""
+
+from __future__ import annotations
+
+from assistant.models import Turn
+from assistant.rewrite import is_follow_up, rewrite
+from assistant.service import Assistant
+
+XM30 = [Turn(role="user", content="What is the Army's XM30 Mechanized Infantry Combat Vehicle?"),
+        Turn(role="assistant", content="It is the planned replacement for the Bradley [1].")]
+
+
+def test_follow_up_detection() -> None:
+    assert is_follow_up("Who builds it?")
+    assert is_follow_up("And the cost?")
+    assert not is_follow_up("What did the Arctic shipping brief recommend for icebreakers?")
+
+
+def test_heuristic_rewrite_carries_the_entities_of_earlier_turns() -> None:
+    query = rewrite("Who builds it?", XM30)
+    assert query.startswith("Who builds it?") and "XM30" in query
+    assert rewrite("What did the Arctic brief recommend about icebreakers?", XM30) == "What did the Arctic brief recommend about icebreakers?"
+
+
+def test_follow_up_retrieves_the_brief_of_the_previous_turn(assistant: Assistant) -> None:
+    alone = assistant.retriever.retrieve("Who builds it?")
+    answer = assistant.ask("Who builds it?", history=XM30)
+    assert answer.citations and answer.citations[0].brief_id == "xm30-v2"
+    assert "Rheinmetall" in answer.text
+    assert alone.query == "Who builds it?" != answer.query
+
+
+class _Rewriter:
+    name = "scripted"
+
+    def generate(self, messages):  # type: ignore[no-untyped-def]
+        assert "XM30" in messages[-1]["content"]
+        return "Which companies build the XM30 Mechanized Infantry Combat Vehicle?"
+
+    def stream(self, messages):  # type: ignore[no-untyped-def]
+        yield self.generate(messages)
+
+
+def test_llm_rewrite_is_used_when_an_llm_is_configured() -> None:
+    assert rewrite("Who builds it?", XM30, _Rewriter()) == "Which companies build the XM30 Mechanized Infantry Combat Vehicle?"

@@ -1,0 +1,78 @@
+"""Re-ingesting adds nothing; a changed file replaces its brief; --prune and delete remove cleanly."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from ingest.pipeline import Ingestor
+from ui.cli import cli
+
+
+def _vector_ids(ingestor: Ingestor) -> set[str]:
+    return set(ingestor.store._collection.get(include=[])["ids"])
+
+
+def test_second_run_reports_everything_unchanged(ingestor: Ingestor, tiny_copy: Path) -> None:
+    first = ingestor.ingest([tiny_copy])
+    assert first.added == 6 and not first.failed
+    second = ingestor.ingest([tiny_copy])
+    assert (second.added, second.updated, second.unchanged) == (0, 0, 6)
+    assert second.chunks == first.chunks == ingestor.store.vector_count()
+
+
+def test_changed_file_replaces_its_brief_without_stale_chunks(ingestor: Ingestor, tiny_copy: Path) -> None:
+    ingestor.ingest([tiny_copy])
+    before = {c.id for c in ingestor.store.registry.all_chunks() if c.brief_id == "arctic-shipping"}
+    path = tiny_copy / "arctic-shipping.md"
+    path.write_text(path.read_text().replace("forty vessels", "fifty-two vessels"))
+    report = ingestor.ingest([tiny_copy])
+    assert (report.updated, report.unchanged, report.added) == (1, 5, 0)
+    after = {c.id for c in ingestor.store.registry.all_chunks() if c.brief_id == "arctic-shipping"}
+    assert before.isdisjoint(after)
+    assert _vector_ids(ingestor) == {c.id for c in ingestor.store.registry.all_chunks()}
+    text = ingestor.store.registry.brief_text("arctic-shipping") or ""
+    assert "fifty-two vessels" in text and "forty vessels" not in text
+
+
+def test_prune_removes_briefs_whose_files_are_gone(ingestor: Ingestor, tiny_copy: Path) -> None:
+    ingestor.ingest([tiny_copy])
+    (tiny_copy / "semiconductors.txt").unlink()
+    kept = ingestor.ingest([tiny_copy])
+    assert kept.removed == 0 and kept.briefs == 6
+    pruned = ingestor.ingest([tiny_copy], prune=True)
+    assert pruned.removed == 1 and pruned.briefs == 5
+    assert not any(i.startswith("semiconductors:") for i in _vector_ids(ingestor))
+
+
+def test_same_content_under_another_name_is_not_added_twice(ingestor: Ingestor, tiny_copy: Path) -> None:
+    ingestor.ingest([tiny_copy])
+    shutil.copy(tiny_copy / "semiconductors.txt", tiny_copy / "chips-copy.txt")
+    report = ingestor.ingest([tiny_copy])
+    assert report.added == 0 and report.briefs == 6
+    assert any("chips-copy.txt" in s["path"] and "semiconductors" in s["error"] for s in report.skipped)
+
+
+def test_cli_ingest_twice_and_docs_list_delete(tiny_copy: Path, tmp_path: Path) -> None:
+    runner = CliRunner()
+    data = str(tmp_path / "cli-data")
+    first = runner.invoke(cli, ["ingest", str(tiny_copy), "--json", "--data-dir", data])
+    assert first.exit_code == 0, first.output
+    summary = json.loads(first.output)
+    assert set(summary) >= {"added", "updated", "unchanged", "removed", "failed", "briefs", "chunks"}
+    second = json.loads(runner.invoke(cli, ["ingest", str(tiny_copy), "--json", "--data-dir", data]).output)
+    assert second["unchanged"] == summary["briefs"] == 6 and second["chunks"] == summary["chunks"]
+
+    listed = json.loads(runner.invoke(cli, ["docs", "list", "--json", "--data-dir", data]).output)
+    by_id = {b["id"]: b for b in listed}
+    assert by_id["arctic-shipping"]["chunks"] >= 1 and by_id["arctic-shipping"]["authors"] == ["Maria Lindqvist", "Tomas Berg"]
+
+    deleted = runner.invoke(cli, ["docs", "delete", "arctic-shipping", "--data-dir", data])
+    assert deleted.exit_code == 0
+    missing = runner.invoke(cli, ["docs", "delete", "arctic-shipping", "--data-dir", data])
+    assert missing.exit_code == 1 and "No brief with id 'arctic-shipping'" in missing.output
+    listed = json.loads(runner.invoke(cli, ["docs", "list", "--json", "--data-dir", data]).output)
+    assert "arctic-shipping" not in {b["id"] for b in listed}
