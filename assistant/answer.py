@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from assistant.citations import CitationVerifier, Claim, citation_for_span, parse_claims
+from assistant.citations import CitationVerifier, citation_for_span, parse_claims
 from assistant.errors import LLMError
 from assistant.models import Answer, BriefMeta, Citation, StreamEvent
 from assistant.protocols import Embedder, Generator
@@ -249,14 +249,15 @@ class LLMAnswerer:
         """Verify the generated text's citations and build the Answer (or abstain)."""
         t0 = time.perf_counter()
         if NOT_IN_SOURCES.lower() in raw.lower()[:40]:
-            return abstention(question, retrieval, "the LLM found no answer in the sources", self.name)
-        claims: list[Claim] = parse_claims(raw)
-        verified = self.verifier.verify(claims, retrieval.passages, self.briefs())
-        if not verified.citations:
-            answer = abstention(question, retrieval, "no generated sentence was supported by its citation", self.name)
-            answer.dropped_citations = verified.dropped
-            return answer
-        timings = {**retrieval.timings, **timings, "verify_ms": (time.perf_counter() - t0) * 1000}
-        return Answer(question=question, text=verified.text, citations=verified.citations, passages=retrieval.passages,
-                      query=retrieval.query, answerer=self.name, dropped_citations=verified.dropped,
-                      confidence=round(retrieval.confidence, 4), timings=timings)
+            answer = abstention(question, retrieval, "the LLM found no answer in the sources", self.name)
+        else:
+            verified = self.verifier.verify(parse_claims(raw), retrieval.passages, self.briefs())
+            if verified.citations:
+                answer = Answer(question=question, text=verified.text, citations=verified.citations, passages=retrieval.passages,
+                                query=retrieval.query, answerer=self.name, dropped_citations=verified.dropped,
+                                confidence=round(retrieval.confidence, 4))
+            else:
+                answer = abstention(question, retrieval, "no generated sentence was supported by its citation", self.name)
+                answer.dropped_citations = verified.dropped
+        answer.timings = {**retrieval.timings, **timings, "verify_ms": (time.perf_counter() - t0) * 1000}
+        return answer
