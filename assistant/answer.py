@@ -156,8 +156,8 @@ class ExtractiveAnswerer:
         sims = vecs @ retrieval.query_vector
         for c, sim in zip(cands, sims, strict=True):
             c.score = float(0.45 * sim + 0.4 * c.lexical + 0.15 * c.prior + LEAD_BONUS * c.lead + (SECTION_BONUS if c.section_match else 0.0))
-        if float(sims.max()) < cfg.min_answer_score:
-            return []
+        if float(sims.max()) < cfg.min_answer_score and max(c.lexical for c in cands) < 0.5:
+            return []  # nothing is similar to the question, nor names what it asks about
         return _mmr(cands, cfg.max_sentences)
 
 

@@ -121,7 +121,7 @@ def _citation(n: int, p: Passage, s: int, e: int, score: float, meta: BriefMeta 
     return Citation(
         n=n, brief_id=p.brief_id, title=p.title, quote=p.text[s:e], start=p.start + s, end=p.start + e, score=round(score, 4),
         authors=meta.authors if meta else [], organisation=meta.organisation if meta else None,
-        date=meta.date if meta else None, source=(meta.source or meta.path) if meta else None,
+        date=meta.date if meta else None, source=meta.source if meta else None,
     )
 
 

@@ -119,8 +119,8 @@ class HybridRetriever:
         if not passages:
             return 0.0, "no passage matched"
         best = max((s for _, s in dense), default=0.0)
-        if dense and best < cfg.min_dense_score:
-            return best, f"best passage similarity {best:.2f} is below {cfg.min_dense_score}"
+        if dense and best < cfg.min_dense_score and _term_coverage(query, passages) < 0.5:
+            return best, f"best passage similarity {best:.2f} is below {cfg.min_dense_score} and most question words are absent"
         names = entities(query)
         if names:
             coverage, missing = self._entity_coverage(names, passages)
@@ -143,6 +143,17 @@ class HybridRetriever:
             if share > best or (share == best and len(gone) < len(missing)):
                 best, missing = share, gone
         return best, missing
+
+
+def _term_coverage(query: str, passages: list[Passage]) -> float:
+    """Share of the question's content words found in the passages (or their headings and titles)."""
+    terms = set(content_terms(query, drop_question_words=True))
+    if not terms:
+        return 0.0
+    found: set[str] = set()
+    for p in passages:
+        found |= terms & set(content_terms(f"{p.title} {p.section or ''} {p.text}"))
+    return len(found) / len(terms)
 
 
 def _acronym(name: str | None) -> str:
