@@ -1,0 +1,345 @@
+"""The web chat end to end in Debian's Chromium (Playwright, sync API): a live uvicorn server on loopback
+with the tiny corpus ingested, real store and embedder. Every test checks that the page logged no console
+error and fetched nothing from outside 127.0.0.1. Screenshots go to tests/artifacts/web-*.png.
+
+Run: .venv/bin/pytest -m browser tests/ui/test_web_browser.py
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from assistant.settings import Settings
+from tests.conftest import ARTIFACTS, CORPUS, TINY
+
+CHROMIUM = Path("/usr/bin/chromium")
+if not CHROMIUM.exists():
+    pytest.skip(f"Chromium not found at {CHROMIUM}; install it with `make install-browser`", allow_module_level=True)
+sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed: pip install -e '.[dev]'")
+
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
+
+CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 375, "height": 812}
+ANSWERED = "What did the visit achieve?"
+ABSTAINED = "What did Blinken say about Taiwan?"
+ARCTIC = "What happened to shipping routes?"
+NEW_BRIEF = """---
+title: "Kelp Forests and Coastal Jobs in Tasmania"
+authors: ["Grace Whitfield"]
+organisation: Southern Ocean Policy Lab
+date: 2025-02-11
+source: https://example.org/briefs/kelp-forests
+---
+# Kelp Forests and Coastal Jobs in Tasmania
+
+## Findings
+
+Tasmania has lost ninety-five percent of its giant kelp forests since the 1950s as warm currents pushed south.
+Restoration trials with heat-tolerant kelp strains survived two summers at the Blackmans Bay site.
+
+## Recommendations
+
+The brief recommends that the state fund a kelp nursery in Hobart that can supply five hectares of seedlings a year.
+"""
+NEW_QUESTION = "What does the brief recommend for kelp restoration in Tasmania?"
+
+
+# -- server and browser ---------------------------------------------------------------------------
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def base_url(tmp_path_factory: pytest.TempPathFactory, embedder: Any) -> Iterator[str]:
+    """The server app with the web chat mounted at "/", served by uvicorn in a thread."""
+    import uvicorn
+    from fastapi import FastAPI
+
+    from assistant.service import Assistant
+    from ui.services import Services
+    from ui.web import mount_web
+
+    root = tmp_path_factory.mktemp("web")
+    shutil.copytree(TINY, root / "briefs")
+    shutil.copy(CORPUS / "blinkens-visit-to-beijing.txt", root / "briefs")
+    settings = Settings(data_dir=root / "data")
+    services = Services(settings)
+    services.assistant = Assistant(settings, embedder=embedder)  # share the session's model
+    report = services.ingest([root / "briefs"])
+    assert not report.failed, report.failed
+    try:
+        from ui.http import create_app
+    except ImportError:  # the HTTP API is optional here: the web chat on its own app
+        app = mount_web(FastAPI(), services)
+    else:
+        app = create_app(settings, services)  # the real server: API routes, then the web chat at "/"
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{port}/"
+    _wait_until_up(url)
+    yield url
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+def _wait_until_up(url: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"web server at {url} did not start within {timeout} s")
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@dataclass
+class PageLog:
+    requests: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def assert_clean(self) -> None:
+        outside = [u for u in self.requests if not u.startswith(("http://127.0.0.1", "data:", "blob:"))]
+        assert not outside, f"requests left the machine: {outside}"
+        assert not self.errors, f"console errors: {self.errors}"
+
+
+def open_page(browser: Any, url: str, viewport: dict[str, int] = DESKTOP) -> tuple[Any, PageLog]:
+    context = browser.new_context(viewport=viewport, accept_downloads=True)
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=url.rstrip("/"))
+    page = context.new_page()
+    log = PageLog()
+    page.on("request", lambda r: log.requests.append(r.url))
+    page.on("console", lambda m: log.errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: log.errors.append(str(e)))
+    page.goto(url)
+    page.locator("#ba-question textarea").wait_for(timeout=30_000)
+    page.locator("#ba-summary", has_text="Searching").wait_for(timeout=30_000)  # the library has loaded
+    return page, log
+
+
+@pytest.fixture
+def desktop(browser: Any, base_url: str) -> Iterator[tuple[Any, PageLog]]:
+    page, log = open_page(browser, base_url)
+    yield page, log
+    page.context.close()
+
+
+# -- helpers ----------------------------------------------------------------------------------------
+def ask(page: Any, question: str, turn: int) -> Any:
+    """Type ``question``, press Enter and wait for answer ``turn`` (cited or abstained); return its bubble."""
+    box = page.locator("#ba-question textarea")
+    box.fill(question)
+    box.press("Enter")
+    page.locator("#ba-sources details summary", has_text=f"Q{turn}:").wait_for(timeout=60_000)
+    bubble = page.locator("#ba-chat [data-testid='bot']").nth(turn - 1)
+    bubble.locator(".ba-answer:not(.ba-streaming), .ba-abstain, .ba-error").wait_for(timeout=60_000)
+    return bubble
+
+
+def shot(page: Any, name: str, full_page: bool = True) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"web-{name}.png"), full_page=full_page)
+
+
+def open_library(page: Any) -> None:
+    page.get_by_role("tab", name="Library").click()
+    page.locator("#ba-upload").wait_for()
+
+
+# -- tests ----------------------------------------------------------------------------------------
+def test_cited_answer_and_citation_click_shows_highlighted_passage(desktop: tuple[Any, PageLog]) -> None:
+    page, log = desktop
+    bubble = ask(page, ANSWERED, 1)
+    cites = bubble.locator("a.ba-cite")
+    assert cites.count() >= 1
+    assert bubble.locator(".ba-abstain").count() == 0
+    shot(page, "answer-desktop")
+    cites.nth(cites.count() - 1).click()
+    n = cites.count()
+    target = page.locator(f"#src-1-{n}")
+    page.wait_for_function(f"() => document.getElementById('src-1-{n}').classList.contains('ba-active')")
+    assert target.locator("mark").inner_text().strip()
+    assert target.is_visible()
+    brief = page.locator("#ba-sources .ba-brief").first
+    assert "Blinken" in brief.locator(".ba-title").inner_text()
+    assert "Saifee Islam" in brief.inner_text()
+    shot(page, "citation-desktop")
+    log.assert_clean()
+
+
+def test_author_filter_limits_sources_to_that_brief(desktop: tuple[Any, PageLog]) -> None:
+    page, log = desktop
+    page.locator("#ba-filters").get_by_text("Filters").click()
+    author = page.locator("#ba-author input")
+    author.fill("Lindqvist")
+    author.press("Enter")
+    page.locator("#ba-filters", has_text="author=Lindqvist").wait_for()
+    bubble = ask(page, ARCTIC, 1)
+    assert bubble.locator("a.ba-cite").count() >= 1
+    titles = page.locator("#ba-sources .ba-brief .ba-title").all_inner_texts()
+    assert titles and all("Arctic Shipping" in t for t in titles), titles
+    shot(page, "filter-desktop")
+    log.assert_clean()
+
+
+def test_abstention_is_shown_distinctly(desktop: tuple[Any, PageLog]) -> None:
+    page, log = desktop
+    bubble = ask(page, ABSTAINED, 1)
+    box = bubble.locator(".ba-abstain")
+    assert "don’t cover" in box.inner_text()
+    assert "Blinken" in box.locator(".ba-closest").inner_text()
+    assert bubble.locator("a.ba-cite").count() == 0
+    assert "Nothing cited" in page.locator("#ba-sources").inner_text()
+    shot(page, "abstain-desktop")
+    log.assert_clean()
+
+
+def test_example_button_asks_its_question(desktop: tuple[Any, PageLog]) -> None:
+    page, log = desktop
+    page.get_by_role("button", name=ANSWERED).click()
+    page.locator("#ba-sources details summary", has_text=f"Q1: {ANSWERED}").wait_for(timeout=60_000)
+    page.locator("#ba-chat [data-testid='bot'] a.ba-cite").first.wait_for(timeout=60_000)
+    log.assert_clean()
+
+
+def test_bad_date_filter_is_explained_and_nothing_is_asked(desktop: tuple[Any, PageLog]) -> None:
+    page, log = desktop
+    page.locator("#ba-filters").get_by_text("Filters").click()
+    page.locator("#ba-date-from textarea, #ba-date-from input").first.fill("14/03/2024")
+    box = page.locator("#ba-question textarea")
+    box.fill(ANSWERED)
+    box.press("Enter")
+    page.get_by_text("Published from: '14/03/2024' is not a date; use YYYY-MM-DD").wait_for(timeout=30_000)
+    assert box.input_value() == ANSWERED  # kept, to ask again once the date is fixed
+    assert page.locator("#ba-chat [data-testid='bot']").count() == 0
+    page.wait_for_timeout(600)  # let the toast slide in
+    shot(page, "bad-filter-desktop", full_page=False)  # the warning is a toast over the viewport
+    log.assert_clean()
+
+
+def test_upload_a_brief_then_ask_about_it(desktop: tuple[Any, PageLog], tmp_path: Path) -> None:
+    page, log = desktop
+    path = tmp_path / "kelp-forests.md"
+    path.write_text(NEW_BRIEF, encoding="utf-8")
+    open_library(page)
+    page.locator("#ba-upload input[type=file]").set_input_files(str(path))
+    ok = page.locator("#ba-status .ba-ok", has_text="kelp-forests.md")
+    ok.wait_for(timeout=60_000)
+    assert "added" in ok.inner_text()
+    page.locator("#ba-library", has_text="Kelp Forests and Coastal Jobs").wait_for()
+    shot(page, "upload-desktop")
+    page.get_by_role("tab", name="Chat").click()
+    ask(page, NEW_QUESTION, 1)
+    titles = page.locator("#ba-sources .ba-brief .ba-title").all_inner_texts()
+    assert any("Kelp Forests" in t for t in titles), titles
+    log.assert_clean()
+
+
+def test_corrupt_upload_is_reported_and_changes_nothing(desktop: tuple[Any, PageLog], tmp_path: Path) -> None:
+    page, log = desktop
+    bad = tmp_path / "broken-brief.pdf"
+    bad.write_bytes(b"%PDF-1.7\n\x00\x13garbage that is not a PDF\xff\xfe" * 20)
+    open_library(page)
+    before = page.locator("#ba-library .ba-lib-summary").inner_text()
+    page.locator("#ba-upload input[type=file]").set_input_files(str(bad))
+    fail = page.locator("#ba-status .ba-fail", has_text="broken-brief.pdf")
+    fail.wait_for(timeout=60_000)
+    assert "PDF" in fail.inner_text() and "Nothing was changed" in fail.inner_text()
+    assert page.locator("#ba-library .ba-lib-summary").inner_text() == before
+    shot(page, "upload-error-desktop")
+    log.assert_clean()
+
+
+def test_export_and_copy_conversation_as_markdown(desktop: tuple[Any, PageLog]) -> None:
+    page, log = desktop
+    ask(page, ANSWERED, 1)
+    with page.expect_download() as info:
+        page.locator("#ba-download").click()
+    download = info.value
+    assert download.suggested_filename.endswith(".md")
+    text = Path(download.path()).read_text(encoding="utf-8")
+    assert f"## 1. {ANSWERED}" in text and "[1]: Blinken" in text
+    page.locator("#ba-copy").click()
+    page.locator("#ba-copy", has_text="Copied").wait_for()
+    assert page.evaluate("() => navigator.clipboard.readText()") == text
+    log.assert_clean()
+
+
+def test_keyboard_enter_submits_and_cites_open_with_enter(desktop: tuple[Any, PageLog]) -> None:
+    page, log = desktop
+    box = page.locator("#ba-question textarea")
+    box.focus()
+    page.keyboard.type(ANSWERED)
+    page.keyboard.press("Tab")
+    assert page.evaluate("() => document.activeElement.closest('#ba-ask') !== null")
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Enter")
+    bubble = page.locator("#ba-chat [data-testid='bot']").first
+    bubble.locator("a.ba-cite").first.wait_for(timeout=60_000)
+    bubble.locator("a.ba-cite").first.focus()
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => document.getElementById('src-1-1').classList.contains('ba-active')")
+    log.assert_clean()
+
+
+def test_phone_width_layout(browser: Any, base_url: str) -> None:
+    page, log = open_page(browser, base_url, PHONE)
+    try:
+        bubble = ask(page, ANSWERED, 1)
+        shot(page, "answer-phone")
+        bubble.locator("a.ba-cite").first.click()
+        page.wait_for_function("() => document.getElementById('src-1-1').classList.contains('ba-active')")
+        assert page.locator("#src-1-1").is_visible()
+        shot(page, "citation-phone")
+        ask(page, ABSTAINED, 2)
+        shot(page, "abstain-phone")
+        width = page.evaluate("() => document.documentElement.scrollWidth")
+        assert width <= PHONE["width"] + 1, f"page is {width}px wide at {PHONE['width']}px: it scrolls sideways"
+        open_library(page)
+        shot(page, "library-phone")
+        log.assert_clean()
+    finally:
+        page.context.close()
+
+
+def test_delete_a_brief_after_confirming(desktop: tuple[Any, PageLog], tmp_path: Path) -> None:
+    page, log = desktop
+    path = tmp_path / "to-delete.md"
+    path.write_text(NEW_BRIEF.replace("Kelp Forests and Coastal Jobs", "Seagrass Meadows"), encoding="utf-8")
+    open_library(page)
+    page.locator("#ba-upload input[type=file]").set_input_files(str(path))
+    page.locator("#ba-status .ba-ok", has_text="to-delete.md").wait_for(timeout=60_000)
+    page.locator("#ba-delete-choice input").click()
+    page.get_by_role("option", name="Seagrass Meadows", exact=False).click()
+    page.once("dialog", lambda d: d.accept())
+    page.locator("#ba-delete").click()
+    page.locator("#ba-status .ba-ok", has_text="Deleted").wait_for(timeout=30_000)
+    assert "Seagrass" not in page.locator("#ba-library").inner_text()
+    log.assert_clean()

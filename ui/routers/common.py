@@ -1,0 +1,129 @@
+"""What every router shares: the services dependency, API-key checks, the error shape and SSE framing.
+
+Errors leave the API in one shape, ``{"error": {"message", "type", "code"}}`` (OpenAI's), and core errors
+are translated to HTTP status codes here and nowhere else (:func:`status_for`).
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+from collections.abc import Iterable, Iterator
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+
+from assistant.errors import BriefsError, ConfigError, IngestError, LLMError, NotFoundError, StoreError
+from assistant.settings import Settings
+from ui.services import Services
+
+logger = logging.getLogger(__name__)
+
+MODEL_ID = "briefs-assistant"
+
+# Most specific first: the first isinstance match wins.
+STATUS_BY_ERROR: list[tuple[type[BriefsError], int, str]] = [
+    (NotFoundError, 404, "not_found_error"),
+    (IngestError, 422, "invalid_request_error"),
+    (LLMError, 502, "upstream_error"),
+    (StoreError, 503, "server_error"),
+    (ConfigError, 503, "server_error"),
+    (BriefsError, 500, "server_error"),
+]
+
+
+# Uploads refused before saving: a more precise status than IngestError's 422, by reason.
+STATUS_BY_REASON = {"invalid_filename": 400, "file_too_large": 413, "unsupported_file_type": 415}
+
+
+class ApiError(Exception):
+    """An error raised by a router: status code, user-facing message and a machine-readable code."""
+
+    def __init__(self, status: int, message: str, code: str, type_: str = "invalid_request_error",
+                 headers: dict[str, str] | None = None, extra: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.status, self.message, self.code, self.type = status, message, code, type_
+        self.headers = headers
+        self.extra = extra or {}
+
+
+def error_body(message: str, type_: str, code: str | None) -> dict[str, Any]:
+    return {"error": {"message": message, "type": type_, "code": code}}
+
+
+def status_for(exc: BriefsError) -> tuple[int, str, str]:
+    """(HTTP status, error type, error code) for a core error."""
+    for cls, status, type_ in STATUS_BY_ERROR:
+        if isinstance(exc, cls):
+            code = getattr(exc, "reason", None) or _snake(type(exc).__name__)
+            return STATUS_BY_REASON.get(code, status), type_, code
+    raise AssertionError("unreachable: BriefsError is in STATUS_BY_ERROR")
+
+
+def _snake(name: str) -> str:
+    return "".join(f"_{c.lower()}" if c.isupper() and i else c.lower() for i, c in enumerate(name))
+
+
+# -- dependencies ----------------------------------------------------------------------------------
+def get_services(request: Request) -> Services:
+    return request.app.state.services  # type: ignore[no-any-return]
+
+
+ServicesDep = Annotated[Services, Depends(get_services)]
+
+
+def get_settings_dep(request: Request) -> Settings:
+    return request.app.state.settings  # type: ignore[no-any-return]
+
+
+def api_keys(settings: Settings) -> list[str]:
+    return [k.strip() for k in settings.api_keys.split(",") if k.strip()]
+
+
+def _check_bearer(request: Request, keys: list[str]) -> None:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    challenge = {"WWW-Authenticate": "Bearer"}
+    if scheme.lower() != "bearer" or not token.strip():
+        raise ApiError(401, "Missing API key: send the header 'Authorization: Bearer <key>'.", "missing_api_key",
+                       "authentication_error", challenge)
+    given = token.strip().encode()
+    if not any(hmac.compare_digest(given, k.encode()) for k in keys):
+        raise ApiError(401, "Invalid API key: it is not one of BRIEFS_API_KEYS.", "invalid_api_key", "authentication_error", challenge)
+
+
+def require_key_when_auth_all(request: Request) -> None:
+    """On every endpoint but /healthz: a valid key is needed when api_auth_all=True."""
+    settings = get_settings_dep(request)
+    if settings.api_auth_all:
+        _check_bearer(request, api_keys(settings))
+
+
+def require_write_key(request: Request) -> None:
+    """Writing endpoints: a valid key always; with none configured, writing is refused outright."""
+    keys = api_keys(get_settings_dep(request))
+    if not keys:
+        raise ApiError(403, "Writing is disabled because no API key is configured: set BRIEFS_API_KEYS=<key>[,<key>…] "
+                            "and send 'Authorization: Bearer <key>'.", "writes_disabled", "permission_error")
+    _check_bearer(request, keys)
+
+
+# -- server-sent events ----------------------------------------------------------------------------
+SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+
+
+def sse(payload: dict[str, Any] | str) -> str:
+    data = payload if isinstance(payload, str) else json.dumps(payload, ensure_ascii=False)
+    return f"data: {data}\n\n"
+
+
+def sse_with_errors(events: Iterable[str]) -> Iterator[str]:
+    """Pass SSE frames through; a core error after the response started becomes an error frame, then [DONE]."""
+    try:
+        yield from events
+    except BriefsError as e:
+        _, type_, code = status_for(e)
+        logger.warning("stream failed: %s", e)
+        yield sse(error_body(str(e), type_, code))
+    yield sse("[DONE]")

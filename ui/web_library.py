@@ -1,0 +1,109 @@
+"""Library actions of the web UI (upload, delete, filter choices), framework-free: each returns plain
+messages that the page renders. Uploads go through :mod:`ui.uploads`, as the HTTP API's do, so a bad
+file is reported by name with its reason and changes nothing.
+
+>>> ok, failed = upload_briefs(services, ["/tmp/gradio/ab12/brief.md"])    # doctest: +SKIP
+>>> ok                                                                      # doctest: +SKIP
+['brief.md: added “Coral Reefs” (brief, 2 chunks)']
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import Literal
+
+from assistant.errors import BriefsError, NotFoundError
+from assistant.models import BriefMeta
+from assistant.settings import Settings
+from ui.services import Services
+from ui.uploads import UploadResult, remove_uploaded, save_and_ingest
+
+logger = logging.getLogger(__name__)
+
+Progress = Callable[[float, str], None]
+WriteAccess = Literal["open", "key", "disabled"]
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+Outcome = tuple[list[str], list[tuple[str, str]]]  # (success lines, (file or id, reason) failures)
+
+
+def upload_briefs(services: Services, paths: list[str], progress: Progress | None = None) -> Outcome:
+    """Save and ingest each uploaded file in turn (the file's own name is kept)."""
+    ok: list[str] = []
+    failed: list[tuple[str, str]] = []
+    for i, path in enumerate(paths):
+        name = Path(path).name
+        if progress:
+            progress(i / len(paths), f"Ingesting {name} ({i + 1}/{len(paths)})")
+        try:
+            with open(path, "rb") as stream:
+                result = save_and_ingest(services, [(name, stream)])[0]
+        except (BriefsError, OSError) as e:
+            failed.append((name, f"{e} Nothing was changed."))
+            continue
+        if result.status in ("failed", "skipped"):
+            failed.append((name, f"{result.error or result.status}. Nothing was changed."))
+        else:
+            ok.append(_describe(services, result))
+    logger.info("web upload: %s ingested, %s failed", len(ok), len(failed))
+    return ok, failed
+
+
+def _describe(services: Services, result: UploadResult) -> str:
+    try:
+        meta = services.assistant.store.get_brief(result.brief_id or "")
+    except NotFoundError:
+        return f"{result.filename}: {result.status}"
+    return f"{result.filename}: {result.status} “{meta.title}” ({meta.id}, {meta.chunks} chunks)"
+
+
+def delete_brief(services: Services, brief_id: str | None) -> Outcome:
+    """Delete one brief (and its uploaded file, if it was uploaded)."""
+    if not brief_id:
+        return [], [("delete", "Choose a brief to delete first.")]
+    try:
+        meta = services.assistant.store.get_brief(brief_id)
+        services.delete(brief_id)
+    except BriefsError as e:
+        return [], [(brief_id, str(e))]
+    remove_uploaded(services, meta.path)
+    return [f"Deleted “{meta.title}” ({brief_id})."], []
+
+
+def write_access(settings: Settings) -> WriteAccess:
+    """Who may upload and delete in the web UI: with API keys configured, whoever enters one; without
+    keys, anyone on a loopback-only server (local use) and nobody on a server reachable from outside."""
+    if _keys(settings):
+        return "key"
+    return "open" if settings.host in LOOPBACK else "disabled"
+
+
+def check_write(settings: Settings, key: str | None) -> str | None:
+    """None when a library write is allowed, else the message saying why not and how to fix it."""
+    access = write_access(settings)
+    if access == "open":
+        return None
+    if access == "disabled":
+        return (f"Uploading and deleting are off: the server listens on {settings.host!r} and no API key is set. "
+                "Set BRIEFS_API_KEYS=<key> (then enter it here) or serve on 127.0.0.1.")
+    if key and any(hmac.compare_digest(key.strip().encode(), k.encode()) for k in _keys(settings)):
+        return None
+    return "Enter a valid API key (one of BRIEFS_API_KEYS) to upload or delete briefs."
+
+
+def _keys(settings: Settings) -> list[str]:
+    return [k.strip() for k in settings.api_keys.split(",") if k.strip()]
+
+
+def brief_choices(briefs: list[BriefMeta]) -> list[tuple[str, str]]:
+    """(label, id) pairs for a brief dropdown, sorted by title."""
+    return [(f"{b.title} ({b.id})", b.id) for b in sorted(briefs, key=lambda b: (b.title.lower(), b.id))]
+
+
+def filter_choices(briefs: list[BriefMeta]) -> tuple[list[str], list[str]]:
+    """The distinct authors and organisations, for the filter dropdowns."""
+    authors = sorted({a for b in briefs for a in b.authors}, key=str.lower)
+    organisations = sorted({b.organisation for b in briefs if b.organisation}, key=str.lower)
+    return authors, organisations
