@@ -22,7 +22,7 @@ from assistant.protocols import Embedder, Generator
 from assistant.retrieve import Retrieval
 from assistant.sentences import SentenceIndex
 from assistant.settings import Settings
-from assistant.text import content_terms, intent_cues, jaccard, sentence_spans, words
+from assistant.text import MARKER, content_terms, entities, intent_cues, jaccard, sentence_spans, words
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +56,7 @@ class _Candidate:
     section_match: bool = False
     passage_brief: str = ""
     lead: float = 0.0
+    on_focus: bool = False
     vector: np.ndarray | None = None
     score: float = 0.0
 
@@ -89,7 +90,7 @@ class ExtractiveAnswerer:
         for c in chosen:
             p = retrieval.passages[c.passage]
             citations.append(citation_for_span(len(citations) + 1, p, c.start, c.end, c.score, briefs.get(p.brief_id)))
-            parts.append(f"{c.text} [{len(citations)}]")
+            parts.append(f"{MARKER.sub('', c.text)} [{len(citations)}]")  # the source's own footnote marks would read as citations
         ms = (time.perf_counter() - t0) * 1000
         return Answer(question=question, text=" ".join(parts), citations=citations, passages=retrieval.passages,
                       query=retrieval.query, answerer=self.name, confidence=round(retrieval.confidence, 4),
@@ -120,6 +121,8 @@ class ExtractiveAnswerer:
         intent cues (in the sentence, or half in its section heading)."""
         q_terms = set(content_terms(question, drop_question_words=True)) or set(content_terms(question))
         cues = set(content_terms(intent_cues(question))) - q_terms
+        # what the question asks about, beyond the names it mentions ("population" in "… of Bangladesh?")
+        focus = q_terms - set(content_terms(" ".join(entities(question))))
         out: list[_Candidate] = []
         seen: set[str] = set()
         top = max((p.score for p in retrieval.passages), default=1.0) or 1.0
@@ -144,7 +147,8 @@ class ExtractiveAnswerer:
                 topic = len(q_terms & (terms | title)) + 0.5 * len(q_terms & section - terms - title)
                 intent = 1.0 if cues & terms else 0.5 if cues & section else 0.0
                 lexical = (topic + intent) / (len(q_terms) + (1 if cues else 0)) if q_terms else 0.0
-                out.append(_Candidate(i, s, s + len(text), text, lexical, prior, section_match, p.brief_id, 1.0 / (1 + nth), vec))
+                on_focus = bool(focus & (terms | title | section) or cues & terms) if focus else True
+                out.append(_Candidate(i, s, s + len(text), text, lexical, prior, section_match, p.brief_id, 1.0 / (1 + nth), on_focus, vec))
         return out
 
     def _select(self, question: str, retrieval: Retrieval) -> list[_Candidate]:
@@ -152,12 +156,15 @@ class ExtractiveAnswerer:
         cands = self._candidates(question, retrieval)
         if not cands:
             return []
-        vecs = np.stack([c.vector for c in cands])
+        vecs = np.stack([c.vector for c in cands if c.vector is not None])
         sims = vecs @ retrieval.query_vector
         for c, sim in zip(cands, sims, strict=True):
             c.score = float(0.45 * sim + 0.4 * c.lexical + 0.15 * c.prior + LEAD_BONUS * c.lead + (SECTION_BONUS if c.section_match else 0.0))
-        if float(sims.max()) < cfg.min_answer_score and max(c.lexical for c in cands) < 0.5:
+        best = float(sims.max())
+        if best < cfg.min_answer_score and max(c.lexical for c in cands) < 0.5:
             return []  # nothing is similar to the question, nor names what it asks about
+        if best < cfg.min_focus_score and not any(c.on_focus for c in cands):
+            return []  # the briefs mention the names in the question, but not what it asks about them
         return _mmr(cands, cfg.max_sentences)
 
 

@@ -64,7 +64,7 @@ class SentenceTransformerEmbedder:
         self.max_tokens = int(self.model.max_seq_length or 256)
         self.dim = int(getattr(self.model, "get_embedding_dimension", self.model.get_sentence_embedding_dimension)() or 0)
         self._lock = threading.Lock()
-        self._pool: dict[str, Any] | None = None
+        self._pool: Any = None  # sentence-transformers' pool dict (input/output queues, processes)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SentenceTransformerEmbedder:
@@ -96,7 +96,7 @@ class SentenceTransformerEmbedder:
             outputs = self.model.encode(list(texts), batch_size=bs, output_value=None, normalize_embeddings=True, show_progress_bar=False)
         encoded = self.model.tokenizer(list(texts), return_offsets_mapping=True, truncation=True, max_length=self.max_tokens)
         vectors = np.stack([o["sentence_embedding"].float().numpy() for o in outputs]).astype(np.float32)
-        per_text = []
+        per_text: list[tuple[list[tuple[int, int]], np.ndarray]] = []
         for o, ids, offsets, text_spans in zip(outputs, encoded["input_ids"], encoded["offset_mapping"], spans, strict=True):
             n = int(o["attention_mask"].sum())
             if o["input_ids"][:n].tolist() != ids:  # tokenisation differs from the model's: no sentence vectors
@@ -116,7 +116,7 @@ class SentenceTransformerEmbedder:
                                      normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False)
         return np.asarray(vecs, dtype=np.float32)
 
-    def _start_pool(self) -> dict[str, Any]:
+    def _start_pool(self) -> Any:
         """Spawn the workers with their share of the CPU threads (each would otherwise take them all)."""
         threads = str(max(1, (os.cpu_count() or 1) // self.workers))
         saved = {k: os.environ.get(k) for k in ("OMP_NUM_THREADS", "MKL_NUM_THREADS")}

@@ -2,6 +2,8 @@
 
 Values come from (highest first) explicit arguments, ``BRIEFS_*`` environment variables
 (nested sections use ``__``, e.g. ``BRIEFS_CHUNK__SIZE=180``), a ``.env`` file, then defaults.
+The LLM server settings also take the flat names ``BRIEFS_LLM_BASE_URL``, ``BRIEFS_LLM_MODEL`` and
+``BRIEFS_LLM_API_KEY_ENV`` (the ``__`` spelling wins when both are set).
 
 >>> settings = get_settings({"data_dir": "/tmp/briefs"})
 >>> settings.answerer
@@ -15,7 +17,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 AnswererMode = Literal["extractive", "llamacpp", "openai"]
 
@@ -42,11 +44,11 @@ class RetrievalSettings(BaseModel):
 
 class AnswerSettings(BaseModel):
     max_sentences: int = Field(5, ge=1, le=20, description="Sentences in an extractive answer.")
-    candidate_sentences: int = Field(16, ge=1, description="Sentences re-scored with the embedder in extractive mode.")
     min_support_lexical: float = Field(0.5, ge=0, le=1, description="Share of a sentence's content words a cited passage must contain.")
     min_support_embedding: float = Field(0.6, ge=-1, le=1, description="Cosine between a sentence and its cited passage that counts as support.")
     unsupported: Literal["remove", "mark"] = Field("remove", description="What to do with an answer sentence no citation supports.")
-    min_answer_score: float = Field(0.3, description="Best sentence relevance below which the extractive answerer abstains.")
+    min_focus_score: float = Field(0.35, description="Below this best sentence similarity, some sentence must contain what the question asks about (not only its names).")
+    min_answer_score: float = Field(0.2, description="Best sentence relevance below which the extractive answerer abstains.")
 
 
 class LLMSettings(BaseModel):
@@ -62,6 +64,28 @@ class LLMSettings(BaseModel):
     fallback_to_extractive: bool = Field(False, description="Answer extractively when the LLM fails instead of raising.")
 
 
+# Flat env names for the LLM server (what vLLM/Ollama/llama.cpp guides write), mapped into the llm section.
+LLM_FLAT_ENV = {"BRIEFS_LLM_BASE_URL": "base_url", "BRIEFS_LLM_MODEL": "model", "BRIEFS_LLM_API_KEY_ENV": "api_key_env"}
+
+
+class FlatLLMEnvSource(PydanticBaseSettingsSource):
+    """Reads ``BRIEFS_LLM_BASE_URL``-style names (environment first, then the .env file) into ``llm``."""
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False  # unused: __call__ builds the whole section
+
+    def __call__(self) -> dict[str, Any]:
+        found: dict[str, str] = {}
+        env_file = self.settings_cls.model_config.get("env_file")
+        if isinstance(env_file, str | Path) and Path(env_file).is_file():
+            from dotenv import dotenv_values
+
+            found.update({k.upper(): v for k, v in dotenv_values(env_file).items() if v is not None})
+        found.update({k.upper(): v for k, v in os.environ.items()})
+        llm = {field: found[name] for name, field in LLM_FLAT_ENV.items() if found.get(name)}
+        return {"llm": llm} if llm else {}
+
+
 class Settings(BaseSettings):
     """Everything configurable, in one place."""
 
@@ -71,6 +95,11 @@ class Settings(BaseSettings):
     collection: str = Field("briefs", description="Chroma collection name.")
     chroma_url: str | None = Field(None, description="Chroma server URL (http[s]://host:port); unset means the embedded store.")
     chroma_token_env: str | None = Field(None, description="Name of the env var holding the Chroma server auth token.")
+    chroma_orphan_grace_s: float = Field(
+        900.0, ge=0, description="Server mode: uncommitted vectors younger than this are left alone by recovery "
+        "(another process may still be writing them); cover one brief's write time plus clock skew between machines.")
+    chroma_registry_ttl_s: float = Field(
+        2.0, ge=0, description="Server mode: seconds a process reuses its snapshot of the shared registry before re-reading it.")
     embed_model: str | None = Field(None, description="Local sentence-transformers folder; defaults to the bundled all-MiniLM-L6-v2.")
     embed_batch_size: int = Field(32, ge=1, description="Batch size for embedding.")
     answerer: AnswererMode = Field("extractive", description="extractive (no LLM), llamacpp (local GGUF) or openai (OpenAI-compatible server).")
@@ -84,6 +113,13 @@ class Settings(BaseSettings):
     cors_origins: str = Field("", description="Comma-separated origins allowed by CORS on the HTTP API.")
     host: str = Field("127.0.0.1", description="Host the server binds to.")
     port: int = Field(7860, ge=1, le=65535, description="Port the server binds to.")
+
+    @classmethod
+    def settings_customise_sources(cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,
+                                   env_settings: PydanticBaseSettingsSource, dotenv_settings: PydanticBaseSettingsSource,
+                                   file_secret_settings: PydanticBaseSettingsSource) -> tuple[PydanticBaseSettingsSource, ...]:
+        # Earlier sources win; the flat LLM names rank below BRIEFS_LLM__* but above the .env file's nested names.
+        return init_settings, env_settings, FlatLLMEnvSource(settings_cls), dotenv_settings, file_secret_settings
 
     @field_validator("chroma_url")
     @classmethod

@@ -108,7 +108,7 @@ def _pdf(path: Path, data: bytes) -> RawDoc:
         if reader.is_encrypted:
             raise IngestError("the PDF is encrypted")
         pages = [page.extract_text() or "" for page in reader.pages]
-        info = reader.metadata or {}
+        info: Any = reader.metadata or {}
     except IngestError:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, OSError) as e:

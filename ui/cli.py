@@ -195,6 +195,28 @@ def chat(top_k: int | None, settings: Any, **filter_args: Any) -> None:
     run_chat(settings, make_filters(**filter_args), top_k)
 
 
+@cli.command()
+@click.option("--host", default=None, help="Interface to bind (default: $BRIEFS_HOST or 127.0.0.1).")
+@click.option("--port", type=click.IntRange(1, 65535), default=None, help="Port (default: $BRIEFS_PORT or 7860).")
+@click.option("--no-web", is_flag=True, help="Serve the HTTP API only, without the web chat at /.")
+@common
+def serve(host: str | None, port: int | None, no_web: bool, settings: Any) -> None:
+    """Serve the web chat at / and the HTTP API under /v1 (OpenAI-compatible chat, docs at /docs)."""
+    import uvicorn
+
+    from ui.http import create_app
+    from ui.services import Services
+
+    settings = settings.model_copy(update={k: v for k, v in {"host": host, "port": port}.items() if v is not None})
+    services = Services(settings)
+    services.assistant  # noqa: B018  load the store and models now: errors surface here, not on the first request
+    app = create_app(settings, services=services, with_web=not no_web)
+    url = f"http://{settings.host}:{settings.port}"
+    click.echo(f"Serving briefs from {settings.data_dir} at {url}  (API docs: {url}/docs; OpenAI base_url: {url}/v1)")
+    level = logging.getLogger().getEffectiveLevel()
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="info" if level <= logging.INFO else "warning")
+
+
 @cli.group("settings")
 def settings_group() -> None:
     """Inspect settings."""
@@ -205,6 +227,11 @@ def settings_group() -> None:
 def settings_show(settings: Any) -> None:
     """Print the effective settings as JSON."""
     click.echo(settings.model_dump_json(indent=2))
+
+
+from ui.cli_eval import eval_group  # noqa: E402  # the eval CLI lives in its own module
+
+cli.add_command(eval_group)
 
 
 if __name__ == "__main__":
