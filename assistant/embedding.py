@@ -92,8 +92,12 @@ class SentenceTransformerEmbedder:
             # the multi-process pool returns sentence embeddings only: sentence vectors come at query time
             empty = np.zeros((0, self.dim), dtype=np.float32)
             return self.embed(texts, bs), [([], empty) for _ in texts]
-        with self._lock:
-            outputs = self.model.encode(list(texts), batch_size=bs, output_value=None, normalize_embeddings=True, show_progress_bar=False)
+        outputs: list[dict[str, Any]] = []
+        step = bs * 4  # take the lock per slice, so that questions are not blocked for a whole ingest batch
+        for at in range(0, len(texts), step):
+            with self._lock:
+                outputs += self.model.encode(list(texts[at:at + step]), batch_size=bs, output_value=None,
+                                             normalize_embeddings=True, show_progress_bar=False)
         encoded = self.model.tokenizer(list(texts), return_offsets_mapping=True, truncation=True, max_length=self.max_tokens)
         vectors = np.stack([o["sentence_embedding"].float().numpy() for o in outputs]).astype(np.float32)
         per_text: list[tuple[list[tuple[int, int]], np.ndarray]] = []

@@ -69,11 +69,20 @@ class LlamaCppGenerator:
 
 
 class OpenAIGenerator:
-    """Any OpenAI-compatible chat endpoint, with bounded timeouts and retries."""
+    """Any OpenAI-compatible chat endpoint (vLLM, Ollama, llama.cpp server, OpenAI) with bounded timeouts
+    and retries: a request that never answers fails after about ``timeout_s * (max_retries + 1)`` seconds.
+
+    >>> gen = OpenAIGenerator(LLMSettings(base_url="http://127.0.0.1:8080/v1", timeout_s=30))   # doctest: +SKIP
+    >>> gen.generate([{"role": "user", "content": "Hello"}])                                     # doctest: +SKIP
+    """
 
     def __init__(self, cfg: LLMSettings) -> None:
         if not cfg.base_url:
             raise ConfigError("The openai answerer needs BRIEFS_LLM_BASE_URL (e.g. http://127.0.0.1:8080/v1)")
+        if not cfg.base_url.startswith(("http://", "https://")):
+            raise ConfigError(f"BRIEFS_LLM_BASE_URL must start with http:// or https://, got {cfg.base_url!r} "
+                              "(e.g. http://127.0.0.1:8080/v1)")
+        import httpx
         import openai
 
         key = "not-needed"
@@ -84,17 +93,27 @@ class OpenAIGenerator:
         self.cfg = cfg
         self.name = cfg.model
         self._openai = openai
+        self._httpx = httpx
         self._client = openai.OpenAI(base_url=cfg.base_url, api_key=key, timeout=cfg.timeout_s, max_retries=cfg.max_retries)
 
     def _errors(self, e: Exception) -> LLMError:
-        o = self._openai
+        o, url, tries = self._openai, self.cfg.base_url, self.cfg.max_retries + 1
         if isinstance(e, o.APITimeoutError):
-            return LLMError(f"The LLM server at {self.cfg.base_url} did not answer within {self.cfg.timeout_s:g}s (BRIEFS_LLM__TIMEOUT_S)")
+            return LLMError(f"The LLM server at {url} did not answer within {self.cfg.timeout_s:g}s "
+                            f"({tries} attempt{'s' if tries > 1 else ''}; BRIEFS_LLM__TIMEOUT_S, BRIEFS_LLM__MAX_RETRIES)")
         if isinstance(e, o.APIConnectionError):
-            return LLMError(f"Cannot reach the LLM server at {self.cfg.base_url}: is it running? ({e})")
+            return LLMError(f"Cannot reach the LLM server at {url} after {tries} attempt{'s' if tries > 1 else ''}: "
+                            f"is it running? ({e.__cause__ or e})")
+        if isinstance(e, o.NotFoundError):
+            return LLMError(f"The LLM server at {url} answered 404 for model {self.cfg.model!r}: {e.message} "
+                            "(check BRIEFS_LLM_MODEL, and that BRIEFS_LLM_BASE_URL ends with /v1)")
         if isinstance(e, o.APIStatusError):
-            return LLMError(f"The LLM server at {self.cfg.base_url} answered {e.status_code}: {e.message}")
-        return LLMError(f"The LLM server at {self.cfg.base_url} failed: {e}")
+            return LLMError(f"The LLM server at {url} answered {e.status_code}: {e.message}")
+        if isinstance(e, self._httpx.TimeoutException):  # raised raw by a stream that stalls mid-answer
+            return LLMError(f"The LLM server at {url} stopped sending for {self.cfg.timeout_s:g}s mid-answer (BRIEFS_LLM__TIMEOUT_S)")
+        if isinstance(e, self._httpx.HTTPError):
+            return LLMError(f"The connection to the LLM server at {url} broke mid-answer: {e}")
+        return LLMError(f"The LLM server at {url} failed: {e}")
 
     def generate(self, messages: list[dict[str, str]]) -> str:
         try:
@@ -107,13 +126,13 @@ class OpenAIGenerator:
 
     def stream(self, messages: list[dict[str, str]]) -> Iterator[str]:
         try:
-            events = self._client.chat.completions.create(
+            events: Any = self._client.chat.completions.create(
                 model=self.cfg.model, messages=messages, temperature=self.cfg.temperature, max_tokens=self.cfg.max_tokens, stream=True  # type: ignore[arg-type]
             )
             for event in events:
                 if event.choices and event.choices[0].delta.content:
                     yield event.choices[0].delta.content
-        except self._openai.OpenAIError as e:
+        except (self._openai.OpenAIError, self._httpx.HTTPError) as e:
             raise self._errors(e) from e
 
 

@@ -1,8 +1,17 @@
-"""The brief registry: SQLite (WAL) record of every committed brief, its cleaned text and its chunks.
+"""The brief registry: the record of every committed brief, its cleaned text and its chunks.
 
 The registry is the source of truth for what is ingested. A brief's chunks are written to the vector
-store first and committed here in one transaction; vectors that no committed brief owns are orphans,
+store first and committed here in one step; vectors that no committed brief owns are orphans,
 ignored by retrieval and removed by :meth:`BriefStore.recover`. That makes a brief all-or-nothing.
+
+Two backends implement the :class:`Registry` protocol, chosen by :func:`make_registry`:
+:class:`SQLiteRegistry` (a WAL database under the data dir, the embedded default) and
+:class:`~assistant.registry_chroma.ChromaRegistry` (a second collection on the shared Chroma server,
+used whenever ``chroma_url`` is set, so that every process sharing the server shares one registry).
+
+>>> registry = make_registry(Settings(data_dir="/tmp/briefs"))   # doctest: +SKIP
+>>> registry.briefs()                                            # doctest: +SKIP
+[]
 """
 
 from __future__ import annotations
@@ -14,8 +23,10 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
 
 from assistant.models import BriefMeta
+from assistant.settings import Settings
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS briefs (
@@ -51,8 +62,68 @@ class ChunkRow:
     text: str
 
 
-class Registry:
-    """Thread-safe access to the registry database."""
+REGISTRY_SUFFIX = "_registry"  # server mode: the registry collection is "<collection>_registry"
+
+
+@runtime_checkable
+class Registry(Protocol):
+    """What the store needs from a registry. ``commit_brief`` is the atomic commit point of a brief."""
+
+    def revision(self) -> int:
+        """Changes whenever the set of committed briefs changes (keys the BM25 and metadata caches)."""
+        ...
+
+    def briefs(self) -> list[BriefMeta]: ...
+
+    def brief(self, brief_id: str) -> BriefMeta | None: ...
+
+    def brief_text(self, brief_id: str) -> str | None: ...
+
+    def by_path(self) -> dict[str, tuple[str, str]]:
+        """path -> (brief id, fingerprint)."""
+        ...
+
+    def generations(self) -> dict[str, str]:
+        """brief id -> committed generation, read fresh (recover() decides what to delete from it)."""
+        ...
+
+    def chunks(self, ids: Iterable[str]) -> dict[str, ChunkRow]:
+        """The committed chunks among ``ids``; ids of uncommitted or replaced chunks are left out."""
+        ...
+
+    def all_chunks(self) -> list[ChunkRow]: ...
+
+    def chunk_count(self) -> int: ...
+
+    def commit_brief(self, meta: BriefMeta, fingerprint: str, generation: str, text: str,
+                     chunks: list[ChunkRow]) -> list[tuple[str, str]]:
+        """Commit a brief atomically; returns the (brief id, generation) pairs it replaced."""
+        ...
+
+    def delete_brief(self, brief_id: str) -> bool: ...
+
+    def close(self) -> None: ...
+
+
+def make_registry(settings: Settings, chunk_collection: Any = None, client: Any = None) -> Registry:
+    """SQLite under the data dir (embedded), or a collection on the Chroma server when chroma_url is set.
+
+    ``chunk_collection`` and ``client`` are the store's Chroma chunk collection and client (server mode only).
+    """
+    match settings.chroma_url:
+        case None:
+            return SQLiteRegistry(settings.data_dir / "registry.sqlite3")
+        case _:
+            from assistant.registry_chroma import ChromaRegistry
+
+            if chunk_collection is None or client is None:
+                raise ValueError("A Chroma registry needs the store's Chroma client and chunk collection")
+            return ChromaRegistry(client, f"{settings.collection}{REGISTRY_SUFFIX}", chunk_collection,
+                                  cache_s=settings.chroma_registry_ttl_s)
+
+
+class SQLiteRegistry:
+    """Thread-safe access to the registry database (embedded mode)."""
 
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -120,9 +191,11 @@ class Registry:
         return int(self._query("SELECT COUNT(*) FROM chunks")[0][0])
 
     # -- writes -----------------------------------------------------------------------------------
-    def commit_brief(self, meta: BriefMeta, fingerprint: str, generation: str, text: str, chunks: list[ChunkRow]) -> None:
+    def commit_brief(self, meta: BriefMeta, fingerprint: str, generation: str, text: str,
+                     chunks: list[ChunkRow]) -> list[tuple[str, str]]:
         """Replace a brief and its chunks atomically (a brief at the same path is replaced too)."""
         with self.transaction() as c:
+            replaced = c.execute("SELECT id, generation FROM briefs WHERE id=? OR path=?", (meta.id, meta.path)).fetchall()
             c.execute("DELETE FROM chunks WHERE brief_id IN (SELECT id FROM briefs WHERE id=? OR path=?)", (meta.id, meta.path))
             c.execute("DELETE FROM briefs WHERE id=? OR path=?", (meta.id, meta.path))
             c.execute(
@@ -134,6 +207,7 @@ class Registry:
                 [(r.id, r.brief_id, r.idx, r.start, r.end, r.section, r.text) for r in chunks],
             )
             self._bump(c)
+        return [(i, g) for i, g in replaced]
 
     def delete_brief(self, brief_id: str) -> bool:
         with self.transaction() as c:

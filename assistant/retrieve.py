@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -138,7 +139,7 @@ class HybridRetriever:
         for bid, text in by_brief.items():
             meta = briefs.get(bid)
             hay = " ".join([text, meta.title, " ".join(meta.authors), meta.organisation or "", _acronym(meta.organisation)] if meta else [text]).lower()
-            gone = [n for n in names if n.lower().rstrip("’'s") not in hay]
+            gone = [n for n in names if re.sub(r"['’]s$", "", n.lower()) not in hay]
             share = 1 - len(gone) / len(names)
             if share > best or (share == best and len(gone) < len(missing)):
                 best, missing = share, gone

@@ -1,5 +1,10 @@
-"""The brief store: Chroma vectors (through llama-index's ChromaVectorStore), the SQLite registry and
-a persisted BM25 keyword index, kept consistent with each other.
+"""The brief store: Chroma vectors (through llama-index's ChromaVectorStore), the registry and a
+persisted BM25 keyword index, kept consistent with each other.
+
+Embedded mode (no ``chroma_url``): a PersistentClient and a SQLite registry under the data dir.
+Server mode (``chroma_url`` set): an HttpClient, and the registry lives on the Chroma server too
+(:mod:`assistant.registry_chroma`), so processes with different data dirs share one set of briefs;
+only the BM25 cache stays in the local data dir, rebuilt whenever the shared registry changes.
 
 >>> store = BriefStore(Settings(data_dir="/tmp/briefs"))   # doctest: +SKIP
 >>> [b.id for b in store.list_briefs()]                     # doctest: +SKIP
@@ -7,11 +12,13 @@ a persisted BM25 keyword index, kept consistent with each other.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import math
 import os
 import shutil
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -19,12 +26,14 @@ import numpy as np
 
 from assistant.errors import ConfigError, NotFoundError, StoreError
 from assistant.models import BriefMeta
-from assistant.registry import ChunkRow, Registry
+from assistant.registry import ChunkRow, Registry, make_registry
 from assistant.settings import Settings, configure_offline
 
 logger = logging.getLogger(__name__)
 
 BM25_DIR = "bm25"
+DELETE_BATCH = 5000
+RECOVER_PAGE = 10000
 
 
 def chunk_id(brief_id: str, generation: str, idx: int) -> str:
@@ -74,11 +83,11 @@ class KeywordIndex:
     def build(cls, chunks: list[ChunkRow], revision: int) -> KeywordIndex | None:
         if not chunks:
             return None
-        from llama_index.core.schema import TextNode
+        from llama_index.core.schema import BaseNode, TextNode
         from llama_index.retrievers.bm25 import BM25Retriever
 
         logging.getLogger("bm25s").setLevel(logging.WARNING)  # bm25s sets DEBUG on import
-        nodes = [TextNode(id_=c.id, text=c.text, metadata={"brief_id": c.brief_id}) for c in chunks]
+        nodes: list[BaseNode] = [TextNode(id_=c.id, text=c.text, metadata={"brief_id": c.brief_id}) for c in chunks]
         return cls(BM25Retriever.from_defaults(nodes=nodes, similarity_top_k=10), revision)
 
     def persist(self, folder: Path) -> None:
@@ -133,10 +142,11 @@ class BriefStore:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        self.shared = settings.chroma_url is not None  # other processes write to the same collections
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        self.registry = Registry(settings.data_dir / "registry.sqlite3")
         self._client = make_chroma_client(settings)
         self._collection = self._open_collection()
+        self.registry: Registry = make_registry(settings, self._collection, self._client)
         from llama_index.vector_stores.chroma import ChromaVectorStore
 
         self.vectors = ChromaVectorStore(chroma_collection=self._collection)
@@ -149,34 +159,53 @@ class BriefStore:
                 self.settings.collection, embedding_function=None, metadata={"hnsw:space": "cosine"}
             )
         except Exception as e:
-            raise StoreError(f"Cannot open Chroma collection {self.settings.collection!r}: {e}") from e
+            where = self.settings.chroma_url or str(self.settings.data_dir / "chroma")
+            raise StoreError(f"Cannot open Chroma collection {self.settings.collection!r} at {where}: {e}") from e
 
     # -- writing ----------------------------------------------------------------------------------
     def write_brief(self, meta: BriefMeta, fingerprint: str, text: str, chunks: list[ChunkRow], embeddings: np.ndarray) -> None:
         """Write one brief all-or-nothing: vectors first, then the registry commit, then old vectors go."""
-        from llama_index.core.schema import TextNode
-
         generation = fingerprint[:12]
-        nodes = [
+        self._add_vectors(meta, generation, chunks, embeddings)
+        replaced = self.registry.commit_brief(meta, fingerprint, generation, text, chunks)
+        if self.shared:  # only the generations this commit replaced: another process may be writing a newer one
+            for brief_id, old in replaced:
+                if (brief_id, old) != (meta.id, generation):
+                    self._delete_generation(brief_id, old)
+        else:
+            self._delete_vectors(meta.id, keep_generation=generation)
+
+    def _add_vectors(self, meta: BriefMeta, generation: str, chunks: list[ChunkRow], embeddings: np.ndarray) -> None:
+        from llama_index.core.schema import BaseNode, TextNode
+
+        written_at = time.time()  # lets recovery in server mode tell abandoned vectors from ones being written
+        nodes: list[BaseNode] = [
             TextNode(
                 id_=c.id,
                 text=c.text,
                 embedding=embeddings[i].tolist(),
-                metadata={"brief_id": meta.id, "generation": generation, "title": meta.title, "start": c.start, "end": c.end, "section": c.section or ""},
-                excluded_embed_metadata_keys=["brief_id", "generation", "start", "end"],
+                metadata={"brief_id": meta.id, "generation": generation, "title": meta.title, "start": c.start, "end": c.end,
+                          "section": c.section or "", "idx": c.idx, "written_at": written_at},
+                excluded_embed_metadata_keys=["brief_id", "generation", "start", "end", "idx", "written_at"],
             )
             for i, c in enumerate(chunks)
         ]
         if nodes:
-            self.vectors.add(nodes)
-        self.registry.commit_brief(meta, fingerprint, generation, text, chunks)
-        self._delete_vectors(meta.id, keep_generation=generation)
+            try:
+                self.vectors.add(nodes)
+            except Exception as e:  # chromadb/httpx errors: name the brief and the store
+                where = self.settings.chroma_url or str(self.settings.data_dir / "chroma")
+                raise StoreError(f"Cannot write the vectors of brief {meta.id!r} to Chroma at {where}: {e}") from e
 
     def delete_brief(self, brief_id: str) -> None:
+        generation = self.registry.generations().get(brief_id) if self.shared else None
         if not self.registry.delete_brief(brief_id):
             known = ", ".join(b.id for b in self.registry.briefs()[:10]) or "none"
             raise NotFoundError(f"No brief with id {brief_id!r}. Known ids include: {known}")
-        self._delete_vectors(brief_id)
+        if generation is not None:
+            self._delete_generation(brief_id, generation)
+        else:
+            self._delete_vectors(brief_id)
 
     def _delete_vectors(self, brief_id: str, keep_generation: str | None = None) -> None:
         where: dict[str, Any] = {"brief_id": brief_id}
@@ -184,16 +213,30 @@ class BriefStore:
             where = {"$and": [{"brief_id": brief_id}, {"generation": {"$ne": keep_generation}}]}
         self._collection.delete(where=where)
 
+    def _delete_generation(self, brief_id: str, generation: str) -> None:
+        self._collection.delete(where={"$and": [{"brief_id": brief_id}, {"generation": generation}]})
+
     def recover(self) -> int:
-        """Remove vectors that no committed brief owns (left by an interrupted run). Returns how many."""
+        """Remove vectors that no committed brief owns (left by an interrupted run). Returns how many.
+
+        In server mode only vectors older than ``chroma_orphan_grace_s`` go: younger ones may belong to a
+        brief another process is writing right now and is about to commit.
+        """
+        where = None
+        if self.shared:
+            where = {"written_at": {"$lt": time.time() - self.settings.chroma_orphan_grace_s}}
         committed = self.registry.generations()
-        got = self._collection.get(include=["metadatas"])
-        orphans = [
-            i for i, m in zip(got["ids"], got["metadatas"] or [], strict=False)
-            if committed.get((m or {}).get("brief_id")) != (m or {}).get("generation")
-        ]
-        for start in range(0, len(orphans), 5000):
-            self._collection.delete(ids=orphans[start:start + 5000])
+        orphans: list[str] = []
+        for offset in itertools.count(0, RECOVER_PAGE):  # pages keep memory flat on large shared collections
+            got = self._collection.get(where=where, include=["metadatas"], limit=RECOVER_PAGE, offset=offset)
+            orphans += [
+                i for i, m in zip(got["ids"], got["metadatas"] or [], strict=False)
+                if committed.get(str((m or {}).get("brief_id"))) != (m or {}).get("generation")
+            ]
+            if len(got["ids"]) < RECOVER_PAGE:
+                break
+        for start in range(0, len(orphans), DELETE_BATCH):
+            self._collection.delete(ids=orphans[start:start + DELETE_BATCH])
         if orphans:
             logger.info("removed %d orphan vectors from an interrupted run", len(orphans))
         return len(orphans)

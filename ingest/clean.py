@@ -32,7 +32,11 @@ CHROME_LINE = re.compile(
 ONLY_LINKS = re.compile(r"^\s*(?:!?\[[^\]]*\]\([^)]*\)[\s|>•·-]*)+$")
 HEADER_FIELD = re.compile(r"^\*\*([^*:]+):\*\*\s*(.*)$")
 IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
-LINK = re.compile(r"\[([^\]]*)\]\((?:[^()]|\([^)]*\))*\)")
+TEXT = r"\[((?:[^\[\]]|\[[^\]]*\])*)\]"  # link text, with one level of [brackets] inside
+LINKS = (  # [text](url): balanced parentheses in the url first, then anything up to the first ")"
+    re.compile(TEXT + r"\((?:[^()\s]|\([^()\s]*\))*\)"),
+    re.compile(TEXT + r"\((?:https?://|/|#|mailto:)\S*?\)"),
+)
 EMPHASIS = re.compile(r"(\*\*|__|(?<!\w)\*(?!\s)|(?<!\s)\*(?!\w))")
 HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 DISCLAIMER = re.compile(r"^\s*Disclaimer:\s*$", re.I)
@@ -120,7 +124,8 @@ def _paragraphs(body: str) -> list[str]:
 
 def _inline(line: str) -> str:
     line = IMAGE.sub("", line)
-    line = LINK.sub(r"\1", line)
+    for link in LINKS:
+        line = link.sub(r"\1", line)
     line = EMPHASIS.sub("", line)
     line = line.replace("\\", "")
     if line.startswith("|"):

@@ -124,10 +124,11 @@ def _docx(path: Path, data: bytes) -> RawDoc:
     import zipfile
 
     import docx
+    from lxml.etree import XMLSyntaxError
 
     try:
         document = docx.Document(io.BytesIO(data))
-    except (zipfile.BadZipFile, KeyError, ValueError) as e:
+    except (zipfile.BadZipFile, KeyError, ValueError, XMLSyntaxError) as e:
         raise IngestError(f"corrupted or unreadable DOCX: {e}") from e
     parts = []
     for p in document.paragraphs:

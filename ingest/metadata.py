@@ -34,7 +34,10 @@ def parse_date(value: Any) -> str | None:
     text = str(value).strip()
     m = re.match(r"^D:(\d{4})(\d{2})(\d{2})", text)
     if m:
-        return f"{m.group(1)}-{m.group(2)}-{m.group(3)}"
+        try:
+            return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3))).isoformat()
+        except ValueError:
+            return None
     from dateutil import parser
 
     try:
@@ -70,10 +73,11 @@ JUNK_TITLE = re.compile(r"^(untitled|microsoft word|document\d*|doc\d+|slide \d+
 
 
 def extract(header: dict[str, str], format_meta: dict[str, Any], frontmatter: dict[str, Any], text: str, title: str | None,
-            path: Path, kind: str = "md") -> dict[str, Any]:
+            path: Path, kind: str = "md", raw: str = "") -> dict[str, Any]:
     """Merge metadata sources, weakest first: format metadata, header fields, bylines, front matter.
 
-    The document's first heading is the title, except that a real title in PDF/DOCX properties wins."""
+    The document's first heading is the title, except that a real title in PDF/DOCX properties wins.
+    ``text`` is the cleaned text (bylines); ``raw`` the parsed text before cleaning (overview tables)."""
     meta: dict[str, Any] = {"title": None, "authors": [], "organisation": None, "date": None, "source": None, "series": None, "version": None}
     meta["title"] = format_meta.get("title")
     meta["authors"] = split_authors(format_meta.get("author"))
@@ -84,10 +88,10 @@ def extract(header: dict[str, str], format_meta: dict[str, Any], frontmatter: di
     if title and not (kind in ("pdf", "docx") and format_title and not JUNK_TITLE.search(format_title)):
         meta["title"] = title
     h = header
-    authors = h.get("author(s)") or h.get("authors") or h.get("author") or _table_field(text, ("Author", "Authors"))
+    authors = h.get("author(s)") or h.get("authors") or h.get("author") or _table_field(raw or text, ("Author", "Authors"))
     if authors:
         meta["authors"] = split_authors(authors)
-    date = h.get("publication date") or h.get("date") or _table_field(text, ("Publication Date",))
+    date = h.get("publication date") or h.get("date") or _table_field(raw or text, ("Publication Date",))
     if date:
         meta["date"] = parse_date(date) or meta["date"]
     meta["source"] = h.get("source") or meta["source"]

@@ -31,11 +31,11 @@ from assistant.text import sentence_spans
 from ingest import metadata
 from ingest.chunk import Chunk, chunk_text, make_splitter
 from ingest.clean import clean_text
-from ingest.load import RawDoc, is_supported, load_file
+from ingest.load import SUFFIXES, RawDoc, is_supported, load_file
 
 logger = logging.getLogger(__name__)
 
-PIPELINE_VERSION = "1"  # bump when cleaning or chunking changes, so every brief is re-ingested
+PIPELINE_VERSION = "2"  # bump when cleaning or chunking changes, so every brief is re-ingested
 HEADER_TOKENS = 32  # room for "title / section" prepended to each chunk for embedding
 
 Progress = Callable[[str, int, int], None]
@@ -86,6 +86,7 @@ class Ingestor:
         known = self.store.registry.by_path()
         hashes = {b.content_hash: b for b in self.store.list_briefs()}
         manifests: dict[Path, dict[str, dict[str, str]]] = {}
+        self._assigned: dict[str, str] = {i: p for p, (i, _) in known.items()}  # brief id -> path, this run included
         pending: list[_Pending] = []
         for n, path in enumerate(files, 1):
             if progress:
@@ -95,6 +96,10 @@ class Ingestor:
             except (IngestError, OSError) as e:
                 report.failed.append({"path": str(path), "error": str(e)})
                 logger.warning("skipped %s: %s", path, e)
+                continue
+            except Exception as e:  # a parser bug on one odd file must not stop the run
+                logger.exception("unexpected error while reading %s", path)
+                report.failed.append({"path": str(path), "error": f"could not be parsed ({type(e).__name__}: {e})"})
                 continue
             if item is not None:
                 pending.append(item)
@@ -135,7 +140,7 @@ class Ingestor:
     def _prepare(self, path: Path, known: dict[str, tuple[str, str]], hashes: dict[str, BriefMeta],
                  manifests: dict[Path, dict[str, dict[str, str]]], report: IngestReport) -> _Pending | None:
         if not is_supported(path):
-            raise IngestError(f"unsupported file type {path.suffix or '(none)'!r}; supported: .txt .md .html .htm .pdf .docx")
+            raise IngestError(f"unsupported file type {path.suffix or '(none)'!r}; supported: {' '.join(sorted(SUFFIXES))}")
         if path.parent not in manifests:
             manifests[path.parent] = metadata.read_manifest(path.parent)
         side = manifests[path.parent].get(path.name, {})
@@ -152,6 +157,11 @@ class Ingestor:
         doc = load_file(path, int(self.settings.ingest.max_file_mb * 2**20))
         brief_id = previous[0] if previous else (twin.id if twin is not None else None)
         meta, text, chunks = self._build(doc, side, brief_id, known)
+        owner = self._assigned.get(meta.id)
+        if owner is not None and owner != meta.path and owner not in (twin.path if twin else "",):
+            raise IngestError(f"brief id {meta.id!r} (from front matter or manifest.csv) already belongs to {owner}; ids must be unique")
+        self._assigned[meta.id] = meta.path
+        hashes[raw_hash] = meta  # a second copy later in this run is a duplicate too
         return _Pending(meta, fingerprint, text, chunks, is_update=previous is not None or twin is not None)
 
     def _build(self, doc: RawDoc, side: dict[str, str], brief_id: str | None, known: dict[str, tuple[str, str]]) -> tuple[BriefMeta, str, list[Chunk]]:
@@ -159,7 +169,7 @@ class Ingestor:
         if len(cleaned.text) < 20:
             raise IngestError("nothing left after removing page chrome (fewer than 20 characters of text)")
         front = doc.meta.get("frontmatter", {})
-        fields = metadata.extract(cleaned.header, doc.meta.get("format", {}), {**front, **side}, cleaned.text, cleaned.title, doc.path, doc.kind)
+        fields = metadata.extract(cleaned.header, doc.meta.get("format", {}), {**front, **side}, cleaned.text, cleaned.title, doc.path, doc.kind, doc.text)
         brief_id = fields.pop("id", None) or brief_id or self._new_id(doc.path, known)
         chunks = chunk_text(cleaned.text, cleaned.sections, self.splitter)
         meta = BriefMeta(
@@ -169,9 +179,9 @@ class Ingestor:
         return meta, cleaned.text, chunks
 
     def _new_id(self, path: Path, known: dict[str, tuple[str, str]]) -> str:
+        """A readable id from the file name; a path hash is appended when another file has it."""
         slug = re.sub(r"[^a-z0-9]+", "-", path.stem.lower()).strip("-")[:80] or "brief"
-        taken = {i for i, _ in known.values()}
-        if slug in taken or self.store.registry.brief(slug) is not None:
+        if slug in self._assigned or self.store.registry.brief(slug) is not None:
             slug = f"{slug}-{hashlib.sha1(str(path).encode()).hexdigest()[:6]}"
         return slug
 

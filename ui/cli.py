@@ -123,10 +123,12 @@ def docs_list(as_json: bool, settings: Any) -> None:
 @common
 def docs_delete(brief_id: str, settings: Any) -> None:
     """Delete one brief (its chunks, vectors and keyword entries)."""
+    from assistant.sentences import SentenceIndex
     from assistant.store import BriefStore
 
     store = BriefStore(settings)
     store.delete_brief(brief_id)
+    SentenceIndex(settings.data_dir / "sentences.sqlite3").delete_brief(brief_id)
     store.keyword_index()
     click.echo(f"deleted {brief_id}")
 
@@ -225,8 +227,11 @@ def settings_group() -> None:
 @settings_group.command("show")
 @common
 def settings_show(settings: Any) -> None:
-    """Print the effective settings as JSON."""
-    click.echo(settings.model_dump_json(indent=2))
+    """Print the effective settings as JSON (API keys masked)."""
+    shown = settings.model_dump(mode="json")
+    if shown.get("api_keys"):
+        shown["api_keys"] = f"<{len([k for k in settings.api_keys.split(',') if k.strip()])} key(s) set>"
+    click.echo(json.dumps(shown, indent=2))
 
 
 from ui.cli_eval import eval_group  # noqa: E402  # the eval CLI lives in its own module

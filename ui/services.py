@@ -12,7 +12,7 @@ from pathlib import Path
 
 from assistant.service import Assistant
 from assistant.settings import Settings
-from ingest.pipeline import IngestReport, Ingestor
+from ingest.pipeline import Ingestor, IngestReport
 
 
 class Services:

@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 
+from assistant.errors import BriefsError
 from assistant.models import Answer, Filters, Turn
 from assistant.settings import Settings
 from ui.render import render_answer
@@ -63,14 +64,20 @@ def run_chat(settings: Settings, filters: Filters, top_k: int | None) -> None:
             else:
                 click.echo(HELP)
             continue
-        parts: list[str] = []
-        for event in assistant.stream(line, history=history, filters=filters, top_k=top_k):
-            if event.type == "delta":
-                parts.append(event.text)
-            elif event.answer is not None:
-                last = event.answer
-        assert last is not None
+        try:
+            last = _answer(assistant, line, history, filters, top_k)
+        except BriefsError as e:
+            click.echo(f"(error: {e})")
+            continue
         click.echo("assistant> " + render_answer(last).replace("\n", "\n  "))
         if last.query != line:
             click.echo(f"  (searched for: {last.query})")
         history += [Turn(role="user", content=line), Turn(role="assistant", content=last.text)]
+
+
+def _answer(assistant: Any, line: str, history: list[Turn], filters: Filters, top_k: int | None) -> Answer:
+    """Consume the answer stream (sentences or tokens) and return the verified answer."""
+    for event in assistant.stream(line, history=history, filters=filters, top_k=top_k):
+        if event.answer is not None:
+            return event.answer
+    raise BriefsError("the answer stream ended without an answer")

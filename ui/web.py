@@ -27,6 +27,7 @@ from pydantic import ValidationError
 from assistant.errors import BriefsError
 from assistant.models import Filters, Turn
 from ui import web_library as library
+from ui.auth import key_is_valid
 from ui.services import Services
 from ui.uploads import ALLOWED_SUFFIXES
 from ui.web_assets import CONFIRM_DELETE_JS, COPY_JS, CSS, JS, make_theme
@@ -345,9 +346,14 @@ def delete_choice(services: Services, brief_id: str | None, key: str | None,
 def mount_web(app: FastAPI, services: Services, path: str = "/") -> FastAPI:
     """Mount the web chat on ``app`` at ``path`` (after the app's own routes, which keep precedence)."""
     max_mb = services.settings.ingest.max_file_mb
+    settings = services.settings
+    login = {}
+    if settings.api_auth_all:  # the page is protected like the API: sign in with an API key as the password
+        login = {"auth": lambda _user, password: key_is_valid(settings, password),
+                 "auth_message": "Sign in with any user name and an API key (BRIEFS_API_KEYS) as the password."}
     return gr.mount_gradio_app(
         app, build_blocks(services), path=path, theme=make_theme(), css=CSS, js=JS,
         footer_links=["api", "settings"], run_history=False, ssr_mode=False, mcp_server=False,
         # a little over the ingest limit, so that uploads.check_size names the file and the limit
-        max_file_size=f"{int(max_mb * 2) + 1}mb",
+        max_file_size=f"{int(max_mb * 2) + 1}mb", **login,
     )

@@ -9,7 +9,6 @@ file is reported by name with its reason and changes nothing.
 
 from __future__ import annotations
 
-import hmac
 import logging
 from collections.abc import Callable
 from pathlib import Path
@@ -18,6 +17,7 @@ from typing import Literal
 from assistant.errors import BriefsError, NotFoundError
 from assistant.models import BriefMeta
 from assistant.settings import Settings
+from ui.auth import api_keys, key_is_valid
 from ui.services import Services
 from ui.uploads import UploadResult, remove_uploaded, save_and_ingest
 
@@ -75,7 +75,7 @@ def delete_brief(services: Services, brief_id: str | None) -> Outcome:
 def write_access(settings: Settings) -> WriteAccess:
     """Who may upload and delete in the web UI: with API keys configured, whoever enters one; without
     keys, anyone on a loopback-only server (local use) and nobody on a server reachable from outside."""
-    if _keys(settings):
+    if api_keys(settings):
         return "key"
     return "open" if settings.host in LOOPBACK else "disabled"
 
@@ -88,13 +88,9 @@ def check_write(settings: Settings, key: str | None) -> str | None:
     if access == "disabled":
         return (f"Uploading and deleting are off: the server listens on {settings.host!r} and no API key is set. "
                 "Set BRIEFS_API_KEYS=<key> (then enter it here) or serve on 127.0.0.1.")
-    if key and any(hmac.compare_digest(key.strip().encode(), k.encode()) for k in _keys(settings)):
+    if key_is_valid(settings, key):
         return None
     return "Enter a valid API key (one of BRIEFS_API_KEYS) to upload or delete briefs."
-
-
-def _keys(settings: Settings) -> list[str]:
-    return [k.strip() for k in settings.api_keys.split(",") if k.strip()]
 
 
 def brief_choices(briefs: list[BriefMeta]) -> list[tuple[str, str]]:

@@ -9,8 +9,8 @@ import pytest
 from ingest.pipeline import Ingestor
 from tests.conftest import CORPUS
 
-CHROME = ["Download PDF", "Version History", "[Citation]", "Subscribe", "Disclaimer", "crsreports.congress.gov",
-          "Read Full Briefs", "Hide Overview", "Share/Save", "newsletter", "](http"]
+CHROME = ["Download PDF", "Version History", "[Citation]", "[Subscribe]", "Disclaimer:", "crsreports.congress.gov",
+          "Read Full Briefs", "Hide Overview", "Share/Save", "Subscribe to our newsletter", "](http", "[Listen]"]
 
 
 def _briefs(ingestor: Ingestor) -> dict[str, object]:

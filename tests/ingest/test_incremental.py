@@ -76,3 +76,27 @@ def test_cli_ingest_twice_and_docs_list_delete(tiny_copy: Path, tmp_path: Path) 
     assert missing.exit_code == 1 and "No brief with id 'arctic-shipping'" in missing.output
     listed = json.loads(runner.invoke(cli, ["docs", "list", "--json", "--data-dir", data]).output)
     assert "arctic-shipping" not in {b["id"] for b in listed}
+
+
+def test_same_file_name_in_two_folders_gets_two_ids(ingestor: Ingestor, tmp_path: Path) -> None:
+    for folder, topic in (("a", "ports in the Baltic"), ("b", "rare earth mining in Greenland")):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "brief.md").write_text(f"# Brief on {topic}\n\nThis brief discusses {topic} and what governments plan to do about it.")
+    report = ingestor.ingest([tmp_path / "a", tmp_path / "b"])
+    assert report.added == 2 and report.briefs == 2
+    assert len({b.id for b in ingestor.store.list_briefs()}) == 2
+
+
+def test_identical_files_in_one_run_are_added_once(ingestor: Ingestor, tmp_path: Path) -> None:
+    for name in ("one.txt", "two.txt"):
+        (tmp_path / name).write_text("Chips policy\n\nExport controls restrict advanced chips and the tools that make them.")
+    report = ingestor.ingest([tmp_path / "one.txt", tmp_path / "two.txt"])
+    assert report.added == 1 and len(report.skipped) == 1 and report.briefs == 1
+
+
+def test_an_explicit_id_cannot_take_over_another_brief(ingestor: Ingestor, tmp_path: Path) -> None:
+    (tmp_path / "first.md").write_text("---\nid: shared\n---\n# First\n\nThe first brief is about fisheries and quotas in the North Sea.")
+    (tmp_path / "second.md").write_text("---\nid: shared\n---\n# Second\n\nThe second brief is about wind farms and grid links.")
+    report = ingestor.ingest([tmp_path])
+    assert report.added == 1 and "already belongs to" in report.failed[0]["error"]
+    assert ingestor.store.get_brief("shared").title == "First"

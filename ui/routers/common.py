@@ -6,7 +6,6 @@ are translated to HTTP status codes here and nowhere else (:func:`status_for`).
 
 from __future__ import annotations
 
-import hmac
 import json
 import logging
 from collections.abc import Iterable, Iterator
@@ -16,6 +15,7 @@ from fastapi import Depends, Request
 
 from assistant.errors import BriefsError, ConfigError, IngestError, LLMError, NotFoundError, StoreError
 from assistant.settings import Settings
+from ui.auth import api_keys, key_is_valid
 from ui.services import Services
 
 logger = logging.getLogger(__name__)
@@ -77,19 +77,14 @@ def get_settings_dep(request: Request) -> Settings:
     return request.app.state.settings  # type: ignore[no-any-return]
 
 
-def api_keys(settings: Settings) -> list[str]:
-    return [k.strip() for k in settings.api_keys.split(",") if k.strip()]
-
-
-def _check_bearer(request: Request, keys: list[str]) -> None:
+def _check_bearer(request: Request, settings: Settings) -> None:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     challenge = {"WWW-Authenticate": "Bearer"}
     if scheme.lower() != "bearer" or not token.strip():
         raise ApiError(401, "Missing API key: send the header 'Authorization: Bearer <key>'.", "missing_api_key",
                        "authentication_error", challenge)
-    given = token.strip().encode()
-    if not any(hmac.compare_digest(given, k.encode()) for k in keys):
+    if not key_is_valid(settings, token):
         raise ApiError(401, "Invalid API key: it is not one of BRIEFS_API_KEYS.", "invalid_api_key", "authentication_error", challenge)
 
 
@@ -97,16 +92,16 @@ def require_key_when_auth_all(request: Request) -> None:
     """On every endpoint but /healthz: a valid key is needed when api_auth_all=True."""
     settings = get_settings_dep(request)
     if settings.api_auth_all:
-        _check_bearer(request, api_keys(settings))
+        _check_bearer(request, settings)
 
 
 def require_write_key(request: Request) -> None:
     """Writing endpoints: a valid key always; with none configured, writing is refused outright."""
-    keys = api_keys(get_settings_dep(request))
-    if not keys:
+    settings = get_settings_dep(request)
+    if not api_keys(settings):
         raise ApiError(403, "Writing is disabled because no API key is configured: set BRIEFS_API_KEYS=<key>[,<key>…] "
                             "and send 'Authorization: Bearer <key>'.", "writes_disabled", "permission_error")
-    _check_bearer(request, keys)
+    _check_bearer(request, settings)
 
 
 # -- server-sent events ----------------------------------------------------------------------------

@@ -68,7 +68,9 @@ async def upload_documents(request: Request, services: ServicesDep) -> JSONRespo
     """Checks every file (name, type, size) before saving any; per-file results come back.
     201 when every file was ingested, 422 (with the per-file results) when one could not be."""
     max_mb = services.settings.ingest.max_file_mb
-    length = int(request.headers.get("content-length") or 0)
+    if "content-length" not in request.headers:
+        raise ApiError(411, "Send the upload with a Content-Length header (chunked uploads are not accepted).", "length_required")
+    length = int(request.headers["content-length"])
     if length > max_mb * 2**20 * MAX_FILES + FORM_OVERHEAD_BYTES:
         raise ApiError(413, f"Request body is {length / 2**20:.1f} MiB; each file may be at most {max_mb:g} MiB "
                             f"(BRIEFS_INGEST__MAX_FILE_MB), {MAX_FILES} files per request.", "file_too_large")
