@@ -59,6 +59,7 @@ types: install
 bench: install
 	$(PY) -m benchmarks.ingest_bench
 	$(PY) -m benchmarks.answer_bench
+	$(PY) -m benchmarks.server_bench
 
 clean:
 	rm -rf $(VENV) data .pytest_cache

@@ -75,7 +75,8 @@ class HybridRetriever:
         vector = self.embedder.embed([query])[0]
         t1 = time.perf_counter()
         timings["embed_query_ms"] = (t1 - t0) * 1000
-        dense = self.store.dense_search(vector, cfg.candidates, allowed) if mode != "bm25" else []
+        narrow = allowed is not None and len(allowed) < 0.5 * len(self.briefs())
+        dense = self.store.dense_search(vector, cfg.candidates, allowed, prefilter=narrow) if mode != "bm25" else []
         t2 = time.perf_counter()
         keyword = self.store.keyword_index()
         sparse = keyword.search(f"{query} {intent_cues(query)}", cfg.candidates, allowed) if keyword is not None and mode != "dense" else []

@@ -254,8 +254,13 @@ class BriefStore:
             raise NotFoundError(f"No brief with id {brief_id!r}")
         return meta
 
-    def dense_search(self, vector: np.ndarray, k: int, allowed: set[str] | None = None) -> list[tuple[str, float]]:
-        """(chunk id, cosine) of the nearest committed chunks, optionally within ``allowed`` briefs."""
+    def dense_search(self, vector: np.ndarray, k: int, allowed: set[str] | None = None,
+                     prefilter: bool = True) -> list[tuple[str, float]]:
+        """(chunk id, cosine) of the nearest committed chunks, optionally within ``allowed`` briefs.
+
+        With ``prefilter`` Chroma filters by brief id (right for a narrow filter); without it the search
+        runs unfiltered over 3k and drops other briefs afterwards, which is much faster when the filter
+        excludes only a few briefs (older versions) from a large store."""
         from llama_index.core.vector_stores.types import (
             FilterOperator,
             MetadataFilter,
@@ -266,12 +271,15 @@ class BriefStore:
         if allowed is not None and not allowed:
             return []
         filters = None
-        if allowed is not None:
+        if allowed is not None and prefilter:
             filters = MetadataFilters(filters=[MetadataFilter(key="brief_id", value=sorted(allowed), operator=FilterOperator.IN)])
-        query = VectorStoreQuery(query_embedding=vector.tolist(), similarity_top_k=k, filters=filters)
-        result = self.vectors.query(query)
+        top = k if allowed is None or prefilter else k * 3
+        result = self.vectors.query(VectorStoreQuery(query_embedding=vector.tolist(), similarity_top_k=top, filters=filters))
         # ChromaVectorStore reports exp(-distance); with cosine space distance = 1 - cos.
-        return [(i, 1.0 + math.log(max(s, 1e-12))) for i, s in zip(result.ids or [], result.similarities or [], strict=False)]
+        hits = [(i, 1.0 + math.log(max(s, 1e-12))) for i, s in zip(result.ids or [], result.similarities or [], strict=False)]
+        if allowed is not None and not prefilter:
+            hits = [(i, s) for i, s in hits if i.rsplit(":", 2)[0] in allowed][:k]
+        return hits
 
     def keyword_index(self) -> KeywordIndex | None:
         """The BM25 index for the current registry revision (loaded, or rebuilt and persisted)."""

@@ -97,6 +97,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--scales", default="1,10")
     parser.add_argument("--questions", type=int, default=50)
+    parser.add_argument("--reuse", action="store_true", help="reuse existing scaled stores instead of rebuilding them")
     args = parser.parse_args()
     base = Settings(data_dir=RESULTS / "crs-data")
     base_store(base)
@@ -104,7 +105,7 @@ def main() -> None:
     results = {}
     for scale in [int(s) for s in args.scales.split(",")]:
         settings = base if scale == 1 else Settings(data_dir=RESULTS / f"crs-data-x{scale}")
-        if scale > 1:
+        if scale > 1 and not (args.reuse and (settings.data_dir / "registry.sqlite3").exists()):
             replicate(base, settings, scale)
         results[f"{scale}x"] = run(settings, qs)
         r = results[f"{scale}x"]

@@ -49,7 +49,10 @@ def main() -> None:
     args = parser.parse_args()
     files = sorted(CRS.rglob("*.md"))[: args.limit or None]
     tmp = Path(tempfile.mkdtemp(prefix="briefs-bench-"))
-    settings = Settings(data_dir=tmp / "ours")
+    # the full run leaves its store for answer_bench (benchmarks/results/crs-data)
+    ours = tmp / "ours" if args.limit else RESULTS / "crs-data"
+    shutil.rmtree(ours, ignore_errors=True)
+    settings = Settings(data_dir=ours)
     embedder = SentenceTransformerEmbedder.from_settings(settings)
     embedder.embed(["warm up the model"] * 8)
     ingestor = Ingestor(settings, embedder=embedder)

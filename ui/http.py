@@ -21,8 +21,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from assistant.errors import BriefsError, ConfigError
 from assistant.settings import Settings, get_settings
-from ui.routers import ask, chat, documents, health
 from ui.auth import api_keys
+from ui.routers import ask, chat, documents, health
 from ui.routers.common import ApiError, error_body, require_key_when_auth_all, status_for
 from ui.services import Services
 
