@@ -66,7 +66,10 @@ class HybridRetriever:
             chosen = _newest_versions(chosen)
         return None if len(chosen) == len(briefs) else set(chosen)
 
-    def retrieve(self, query: str, filters: Filters | None = None, top_k: int | None = None, mode: Mode = "hybrid") -> Retrieval:
+    def retrieve(self, query: str, filters: Filters | None = None, top_k: int | None = None, mode: Mode = "hybrid",
+                 question: str | None = None) -> Retrieval:
+        """Passages for ``query`` (the standalone query); ``question`` is what the user typed, when a
+        follow-up was rewritten, and decides how much of the question a missing name is."""
         cfg = self.settings.retrieval
         k = top_k or cfg.top_k
         timings: dict[str, float] = {}
@@ -83,7 +86,7 @@ class HybridRetriever:
         t3 = time.perf_counter()
         timings["dense_ms"], timings["bm25_ms"] = (t2 - t1) * 1000, (t3 - t2) * 1000
         passages = self._fuse(dense, sparse, k)
-        confidence, reason = self._confidence(query, dense, passages)
+        confidence, reason = self._confidence(query, dense, passages, question or query)
         timings["fuse_ms"] = (time.perf_counter() - t3) * 1000
         return Retrieval(query, passages, vector, confidence, reason, timings)
 
@@ -116,7 +119,7 @@ class HybridRetriever:
                 break
         return kept
 
-    def _confidence(self, query: str, dense: list[tuple[str, float]], passages: list[Passage]) -> tuple[float, str | None]:
+    def _confidence(self, query: str, dense: list[tuple[str, float]], passages: list[Passage], question: str) -> tuple[float, str | None]:
         cfg = self.settings.retrieval
         if not passages:
             return 0.0, "no passage matched"
@@ -126,7 +129,11 @@ class HybridRetriever:
         names = entities(query)
         if names:
             coverage, missing = self._entity_coverage(names, passages)
-            if coverage < cfg.min_entity_coverage:
+            # A missing name sinks the question when it is much of what is asked ("… say about Taiwan?"), not
+            # when it is context around a question the passages do cover ("In Paul Graham's essay, why …?").
+            terms = set(content_terms(question, drop_question_words=True)) | set(content_terms(" ".join(entities(question))))
+            share = len(terms & set(content_terms(" ".join(missing)))) / len(terms) if terms else 0.0
+            if missing and share >= cfg.missing_entity_share:
                 return best * coverage, f"no brief mentions {', '.join(missing)} alongside the rest of the question"
         return best, None
 

@@ -51,7 +51,7 @@ class Assistant:
         t0 = time.perf_counter()
         query = rewrite(question, turns, self.generator)
         t1 = time.perf_counter()
-        retrieval = self.retriever.retrieve(query, filters, top_k)
+        retrieval = self.retriever.retrieve(query, filters, top_k, question=question)
         retrieval.timings["rewrite_ms"] = (t1 - t0) * 1000
         retrieval.timings["retrieve_ms"] = (time.perf_counter() - t1) * 1000
         return retrieval

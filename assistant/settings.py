@@ -39,7 +39,7 @@ class RetrievalSettings(BaseModel):
     rrf_k: int = Field(60, ge=1, description="Reciprocal-rank-fusion constant.")
     dedupe_threshold: float = Field(0.8, ge=0, le=1, description="Token Jaccard above which two passages count as near-duplicates.")
     min_dense_score: float = Field(0.2, description="Best dense cosine below which retrieval is judged off-topic (abstain).")
-    min_entity_coverage: float = Field(1.0, ge=0, le=1, description="Share of the question's named entities that must occur in the passages.")
+    missing_entity_share: float = Field(0.4, ge=0, le=1, description="Abstain when names no retrieved brief mentions make up this share of the question's content words.")
 
 
 class AnswerSettings(BaseModel):
