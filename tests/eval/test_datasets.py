@@ -71,7 +71,7 @@ def test_llamaindex_dataset_folder_loads_with_its_sources() -> None:
         pytest.skip(f"{folder} not present")
     ds = load_dataset(folder)
     assert (ds.name, ds.format, len(ds.items)) == ("paul_graham_essay", "rag_dataset", 44)
-    assert ds.sources == [folder / "source"] and all(i.reference_contexts for i in ds.items)
+    assert [p.resolve() for p in ds.sources] == [(folder / "source").resolve()] and all(i.reference_contexts for i in ds.items)
 
 
 def test_gold_set_is_labelled_from_the_brief() -> None:
