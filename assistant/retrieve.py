@@ -157,12 +157,13 @@ class HybridRetriever:
 def _term_coverage(query: str, passages: list[Passage]) -> float:
     """Share of the question's content words found in the passages (or their headings and titles)."""
     terms = set(content_terms(query, drop_question_words=True))
-    if not terms:
+    cues = set(content_terms(intent_cues(query))) - terms  # the kind of answer counts as one word
+    if not terms and not cues:
         return 0.0
     found: set[str] = set()
     for p in passages:
-        found |= terms & set(content_terms(f"{p.title} {p.section or ''} {p.text}"))
-    return len(found) / len(terms)
+        found |= (terms | cues) & set(content_terms(f"{p.title} {p.section or ''} {p.text}"))
+    return (len(found & terms) + bool(found & cues)) / (len(terms) + bool(cues))
 
 
 def _acronym(name: str | None) -> str:

@@ -118,6 +118,8 @@ INTENT_CUES: list[tuple[frozenset[str], str]] = [
      "million billion funding appropriations cost budget"),
     (frozenset({"risk", "threat", "challeng", "problem", "concern", "obstacl"}),
      "risk threat challenge concern tension obstacle"),
+    (frozenset({"wrote", "write", "written", "author", "authored"}),
+     "author fellow associate analyst researcher director professor"),
 ]
 
 
