@@ -115,8 +115,7 @@ class Ingestor:
         return report
 
     def delete(self, brief_id: str) -> None:
-        self.store.delete_brief(brief_id)
-        self.sentences.delete_brief(brief_id)
+        remove_brief(self.store, self.sentences, brief_id)
         self.store.keyword_index()
 
     # -- steps ------------------------------------------------------------------------------------
@@ -226,10 +225,15 @@ class Ingestor:
         removed = 0
         for brief in self.store.list_briefs():
             if not Path(brief.path).exists():
-                self.store.delete_brief(brief.id)
-                self.sentences.delete_brief(brief.id)
+                remove_brief(self.store, self.sentences, brief.id)
                 removed += 1
         return removed
+
+
+def remove_brief(store: BriefStore, sentences: SentenceIndex, brief_id: str) -> None:
+    """Delete a brief's registry record, vectors and sentence vectors (NotFoundError for an unknown id)."""
+    store.delete_brief(brief_id)
+    sentences.delete_brief(brief_id)
 
 
 def embed_header(meta: BriefMeta, chunk: Chunk) -> str:

@@ -125,10 +125,10 @@ def docs_delete(brief_id: str, settings: Any) -> None:
     """Delete one brief (its chunks, vectors and keyword entries)."""
     from assistant.sentences import SentenceIndex
     from assistant.store import BriefStore
+    from ingest.pipeline import remove_brief
 
-    store = BriefStore(settings)
-    store.delete_brief(brief_id)
-    SentenceIndex(settings.data_dir / "sentences.sqlite3").delete_brief(brief_id)
+    store = BriefStore(settings)  # no embedder needed to delete
+    remove_brief(store, SentenceIndex(settings.data_dir / "sentences.sqlite3"), brief_id)
     store.keyword_index()
     click.echo(f"deleted {brief_id}")
 

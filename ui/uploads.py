@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, BinaryIO, Literal
 
 from assistant.errors import IngestError
+from assistant.models import BriefMeta
 from ingest.load import SUFFIXES
 from ui.services import Services
 
@@ -105,14 +106,24 @@ def save_and_ingest(services: Services, files: list[tuple[str, BinaryIO]]) -> li
         return [_save_one(services, folder, name, clean, stream, max_mb) for name, clean, stream in checked]
 
 
+def delete_brief(services: Services, brief_id: str) -> BriefMeta:
+    """Delete a brief and, if it was uploaded, its file, under the uploads lock so that a re-upload of the
+    same name cannot slip in between (NotFoundError for an unknown id). Returns the deleted brief."""
+    meta = services.assistant.store.get_brief(brief_id)
+    with _FOLDER_LOCK:
+        services.delete(brief_id)
+        remove_uploaded(services, meta.path)
+    return meta
+
+
 def remove_uploaded(services: Services, path: str) -> None:
-    """Delete ``path`` if it is a file inside the uploads folder (briefs ingested from elsewhere are left alone)."""
+    """Delete ``path`` if it is a file inside the uploads folder (briefs ingested from elsewhere are left alone).
+    Callers hold ``_FOLDER_LOCK``."""
     folder = services.uploads_dir().resolve()
     target = Path(path).resolve()
-    with _FOLDER_LOCK:
-        if target.parent == folder and target.is_file():
-            target.unlink()
-            logger.info("removed uploaded file %s", target)
+    if target.parent == folder and target.is_file():
+        target.unlink()
+        logger.info("removed uploaded file %s", target)
 
 
 def _size(stream: BinaryIO) -> int | None:

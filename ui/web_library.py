@@ -17,9 +17,10 @@ from typing import Literal
 from assistant.errors import BriefsError, NotFoundError
 from assistant.models import BriefMeta
 from assistant.settings import Settings
+from ui import uploads
 from ui.auth import api_keys, key_is_valid
 from ui.services import Services
-from ui.uploads import UploadResult, remove_uploaded, save_and_ingest
+from ui.uploads import UploadResult, save_and_ingest
 
 logger = logging.getLogger(__name__)
 
@@ -64,11 +65,9 @@ def delete_brief(services: Services, brief_id: str | None) -> Outcome:
     if not brief_id:
         return [], [("delete", "Choose a brief to delete first.")]
     try:
-        meta = services.assistant.store.get_brief(brief_id)
-        services.delete(brief_id)
+        meta = uploads.delete_brief(services, brief_id)
     except BriefsError as e:
         return [], [(brief_id, str(e))]
-    remove_uploaded(services, meta.path)
     return [f"Deleted “{meta.title}” ({brief_id})."], []
 
 

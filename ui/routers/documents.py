@@ -17,7 +17,7 @@ from starlette.datastructures import UploadFile
 from assistant.models import BriefMeta
 from ui.routers.common import ApiError, ServicesDep, error_body, require_write_key
 from ui.services import Services
-from ui.uploads import ALLOWED_SUFFIXES, save_and_ingest
+from ui.uploads import ALLOWED_SUFFIXES, delete_brief, save_and_ingest
 
 router = APIRouter(prefix="/v1/documents", tags=["Documents"])
 
@@ -47,11 +47,7 @@ def get_document(brief_id: str, services: ServicesDep) -> dict[str, Any]:
 
 @router.delete("/{brief_id}", dependencies=[Depends(require_write_key)], summary="Delete a brief (needs an API key)")
 def delete_document(brief_id: str, services: ServicesDep) -> dict[str, Any]:
-    from ui.uploads import remove_uploaded
-
-    meta = services.assistant.store.get_brief(brief_id)
-    services.delete(brief_id)
-    remove_uploaded(services, meta.path)
+    delete_brief(services, brief_id)
     return {"id": brief_id, "deleted": True}
 
 
