@@ -23,3 +23,15 @@ class LLMError(BriefsError):
 
 class StoreError(BriefsError):
     """The vector store or registry could not be opened or written."""
+
+
+class UploadRejected(IngestError):
+    """An uploaded file failed a check before anything was saved; ``reason`` is a machine-readable code."""
+
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+class BusyError(StoreError):
+    """Another process holds the store's writer lock for longer than we are willing to wait."""

@@ -7,15 +7,22 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+import numpy as np
 from pydantic import BaseModel, Field, model_validator
+
+Mode = Literal["hybrid", "dense", "bm25"]  # retrieval: dense and BM25 fused, or one of them alone
+UPLOAD_SUFFIXES = (".txt", ".md", ".html", ".htm", ".pdf", ".docx")  # file types a brief can be uploaded as
 
 
 class Filters(BaseModel):
     """Metadata filters applied to both dense and keyword retrieval."""
 
-    author: str | None = Field(None, description="Case-insensitive substring of an author name.", examples=["Clark"])
+    author: str | None = Field(
+        None, description="Case-insensitive substring of an author name.", examples=["Clark"]
+    )
     organisation: str | None = Field(None, description="Case-insensitive substring of the organisation.")
     brief_id: str | list[str] | None = Field(None, description="One brief id or a list of them.")
     date_from: dt.date | None = Field(None, description="Earliest publication date (inclusive).")
@@ -65,6 +72,16 @@ class Passage(BaseModel):
     bm25_score: float | None = None
 
 
+class SearchHit(Passage):
+    """A ranked passage with its brief's metadata (what search surfaces return)."""
+
+    rank: int = Field(..., description="1 = best.")
+    authors: list[str] = Field(default_factory=list)
+    organisation: str | None = None
+    date: str | None = None
+    source: str | None = None
+
+
 class Citation(BaseModel):
     """One numbered citation: ``quote`` is exactly ``brief.text[start:end]``."""
 
@@ -92,7 +109,9 @@ class Answer(BaseModel):
     timings: dict[str, float] = Field(default_factory=dict, description="Milliseconds per stage.")
     query: str = Field("", description="The standalone query actually used for retrieval.")
     answerer: str = "extractive"
-    dropped_citations: int = Field(0, description="Citations removed because they did not support their sentence.")
+    dropped_citations: int = Field(
+        0, description="Citations removed because they did not support their sentence."
+    )
     confidence: float = 0.0
 
 
@@ -110,3 +129,110 @@ class StreamEvent(BaseModel):
 
     def to_json(self) -> dict[str, Any]:
         return self.model_dump(exclude_none=True)
+
+
+# -- inside the core: plain dataclasses ---------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class ChunkRow:
+    """A committed chunk: ``text == brief_text[start:end]``."""
+
+    id: str
+    brief_id: str
+    idx: int
+    start: int
+    end: int
+    section: str | None
+    text: str
+
+
+Spans = list[tuple[int, int]]
+
+
+@dataclass(frozen=True, slots=True)
+class SentenceVectors:
+    """The sentences of one chunk (spans relative to the chunk text) and their unit vectors, one row each."""
+
+    spans: Spans
+    vectors: np.ndarray
+
+
+@dataclass(frozen=True, slots=True)
+class VectorEntry:
+    """One stored vector as recovery sees it."""
+
+    id: str
+    brief_id: str
+    generation: str
+    written_at: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Committed:
+    """What the registry holds for one brief: enough to decide what to write, skip, repair or delete."""
+
+    generation: str
+    fingerprint: str
+    path: str
+    chunks: int
+
+
+@dataclass
+class PreparedBrief:
+    """A brief ready to commit: metadata, cleaned text, chunks and (when the embedder gives them) sentence vectors.
+
+    ``generation`` (from the fingerprint) is part of every chunk id, so a re-ingest writes new vectors beside the
+    old ones and the registry commit switches between them atomically."""
+
+    meta: BriefMeta
+    fingerprint: str
+    text: str
+    chunks: list[ChunkRow]
+    sentences: dict[str, SentenceVectors] = field(default_factory=dict)
+
+    @property
+    def generation(self) -> str:
+        return self.fingerprint[:12]
+
+
+@dataclass
+class Retrieval:
+    """What retrieval hands the answerers: ranked passages, the query vector and a confidence signal."""
+
+    query: str
+    passages: list[Passage]
+    query_vector: np.ndarray
+    confidence: float
+    low_confidence: str | None  # why the passages probably don't answer the question
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class IngestReport:
+    """What one ingest run did: counts, and every file it failed on or skipped, with the reason."""
+
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    repaired: int = 0
+    failed: list[dict[str, str]] = field(default_factory=list)
+    skipped: list[dict[str, str]] = field(default_factory=list)
+    briefs: int = 0
+    chunks: int = 0
+    ids: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class UploadResult:
+    """The outcome of one uploaded file."""
+
+    filename: str
+    status: Literal["added", "updated", "unchanged", "skipped", "failed"]
+    brief_id: str | None = None
+    error: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)

@@ -1,88 +1,280 @@
-"""The Assistant: the one use-case object every surface (CLI, HTTP, web, eval) calls.
+"""The one service every surface calls: the CLI, the HTTP API, the web UI, the eval suite and the MCP server
+use :class:`BriefsService` and the models in :mod:`assistant.models`, nothing else of the core.
 
->>> assistant = Assistant(Settings(data_dir="data"))                         # doctest: +SKIP
->>> answer = assistant.ask("What did the visit achieve?")                   # doctest: +SKIP
->>> [c.quote for c in answer.citations]                                     # doctest: +SKIP
+It wires the components (store, embedder, generator) from one :class:`~assistant.settings.Settings`; each can
+be passed in instead (tests pass fakes, the eval passes its loaded embedder). Models load on first use, so
+commands that only read the registry (listing, deleting) never import an embedding framework.
+
+>>> service = BriefsService(get_settings({"data_dir": "data"}))     # doctest: +SKIP
+>>> answer = service.ask("What did the visit achieve?")               # doctest: +SKIP
+>>> [c.quote for c in answer.citations]                               # doctest: +SKIP
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from functools import cached_property
+from pathlib import Path
+from typing import Any, BinaryIO
 
-from assistant.answer import ExtractiveAnswerer, LLMAnswerer
-from assistant.embedding import SentenceTransformerEmbedder
-from assistant.models import Answer, BriefMeta, Filters, Passage, StreamEvent, Turn
+import numpy as np
+
+from assistant.models import (
+    Answer,
+    BriefMeta,
+    Filters,
+    IngestReport,
+    Mode,
+    Passage,
+    Retrieval,
+    SearchHit,
+    StreamEvent,
+    Turn,
+    UploadResult,
+)
 from assistant.protocols import Answerer, Embedder, Generator
-from assistant.retrieve import HybridRetriever, Mode, Retrieval
-from assistant.rewrite import rewrite
 from assistant.settings import Settings, get_settings
 from assistant.store import BriefStore
 
 logger = logging.getLogger(__name__)
 
+History = Sequence[Turn] | Sequence[dict[str, Any]] | None
 
-class Assistant:
-    """Questions in, verified and cited answers out."""
 
-    def __init__(self, settings: Settings | dict | None = None, store: BriefStore | None = None,
-                 embedder: Embedder | None = None, generator: Generator | None = None) -> None:
+class BriefsService:
+    """Questions in, verified and cited answers out; briefs in and out of the store."""
+
+    def __init__(
+        self,
+        settings: Settings | dict[str, Any] | str | None = None,
+        *,
+        store: BriefStore | None = None,
+        embedder: Embedder | None = None,
+        generator: Generator | None = None,
+    ) -> None:
         self.settings = get_settings(settings)
-        self.store = store or BriefStore(self.settings)
-        self.embedder = embedder or SentenceTransformerEmbedder.from_settings(self.settings)
-        self.retriever = HybridRetriever(self.settings, self.store, self.embedder)
-        self.extractive = ExtractiveAnswerer(self.settings, self.embedder, self.retriever.briefs)
-        if generator is None and self.settings.answerer != "extractive":
-            from assistant.llm import make_generator
+        self._store = store
+        self._embedder = embedder
+        self._generator = generator
+        self._write_lock = threading.Lock()  # ingest, upload and delete from this process run one at a time
 
-            generator = make_generator(self.settings)
-        self.generator = generator
-        self.answerer: Answerer = self.extractive
-        if generator is not None:
-            fallback = self.extractive if self.settings.llm.fallback_to_extractive else None
-            self.answerer = LLMAnswerer(self.settings, generator, self.embedder, self.retriever.briefs, fallback)
+    # -- components (built on first use) ------------------------------------------------------------
+    @cached_property
+    def store(self) -> BriefStore:
+        return self._store or BriefStore(self.settings)
 
-    def _prepare(self, question: str, history: list[Turn] | list[dict] | None, filters: Filters | dict | None,
-                 top_k: int | None) -> Retrieval:
+    @cached_property
+    def embedder(self) -> Embedder:
+        if self._embedder is not None:
+            return self._embedder
+        from assistant.components.embedders import make_embedder
+
+        return make_embedder(self.settings)
+
+    @cached_property
+    def generator(self) -> Generator | None:
+        if self._generator is not None:
+            return self._generator
+        from assistant.components.llms import make_generator
+
+        return make_generator(self.settings)
+
+    @cached_property
+    def retriever(self) -> Any:
+        from assistant.retrieval.hybrid import HybridRetriever
+
+        return HybridRetriever(self.settings, self.store, self.embedder)
+
+    @cached_property
+    def answerer(self) -> Answerer:
+        from assistant.answering import make_answerer
+
+        return make_answerer(self.settings, self.embedder, self.retriever.briefs, self.store, self.generator)
+
+    @cached_property
+    def _ingestor(self) -> Any:
+        from ingest.pipeline import Ingestor
+
+        return Ingestor(self.settings, self.store, self.embedder)
+
+    @cached_property
+    def _uploads(self) -> Any:
+        from assistant.uploads import Uploads
+
+        return Uploads(
+            self.settings.data_dir / "uploads",
+            self.settings.ingest.max_file_mb,
+            self.ingest,
+            self.brief_id_at,
+        )
+
+    def warm_up(self) -> None:
+        """Load the store and the models now, so that errors surface here rather than on the first request."""
+        _ = self.store, self.answerer
+
+    # -- questions ----------------------------------------------------------------------------------
+    def ask(
+        self,
+        question: str,
+        history: History = None,
+        filters: Filters | dict[str, Any] | None = None,
+        top_k: int | None = None,
+        mode: Mode = "hybrid",
+    ) -> Answer:
+        """Answer ``question`` (a follow-up when ``history`` is given) from the briefs."""
+        t0 = time.perf_counter()
+        retrieval = self._prepare(question, history, filters, top_k, mode)
+        answer = self.answerer.answer(question, retrieval)
+        answer.timings = {
+            **retrieval.timings,
+            **answer.timings,
+            "total_ms": (time.perf_counter() - t0) * 1000,
+        }
+        return answer
+
+    def stream(
+        self,
+        question: str,
+        history: History = None,
+        filters: Filters | dict[str, Any] | None = None,
+        top_k: int | None = None,
+        mode: Mode = "hybrid",
+    ) -> Iterator[StreamEvent]:
+        """Text deltas as they are produced, then one ``answer`` event with the verified Answer."""
+        t0 = time.perf_counter()
+        retrieval = self._prepare(question, history, filters, top_k, mode)
+        for event in self.answerer.stream(question, retrieval):
+            if event.answer is not None:
+                event.answer.timings = {
+                    **retrieval.timings,
+                    **event.answer.timings,
+                    "total_ms": (time.perf_counter() - t0) * 1000,
+                }
+            yield event
+
+    def _prepare(
+        self,
+        question: str,
+        history: History,
+        filters: Filters | dict[str, Any] | None,
+        top_k: int | None,
+        mode: Mode,
+    ) -> Retrieval:
+        from assistant.answering.rewrite import rewrite
+
         turns = [t if isinstance(t, Turn) else Turn.model_validate(t) for t in history or []]
-        if isinstance(filters, dict):
-            filters = Filters.model_validate(filters)
         t0 = time.perf_counter()
         query = rewrite(question, turns, self.generator)
         t1 = time.perf_counter()
-        retrieval = self.retriever.retrieve(query, filters, top_k, question=question)
+        retrieval: Retrieval = self.retriever.retrieve(
+            query, _filters(filters), top_k, mode, question=question
+        )
         retrieval.timings["rewrite_ms"] = (t1 - t0) * 1000
         retrieval.timings["retrieve_ms"] = (time.perf_counter() - t1) * 1000
         return retrieval
 
-    def ask(self, question: str, history: list[Turn] | list[dict] | None = None, filters: Filters | dict | None = None,
-            top_k: int | None = None) -> Answer:
-        """Answer ``question`` (a follow-up when ``history`` is given) from the briefs."""
-        t0 = time.perf_counter()
-        retrieval = self._prepare(question, history, filters, top_k)
-        answer = self.answerer.answer(question, retrieval)
-        answer.timings = {**retrieval.timings, **answer.timings, "total_ms": (time.perf_counter() - t0) * 1000}
-        return answer
+    def retrieve(
+        self,
+        query: str,
+        filters: Filters | dict[str, Any] | None = None,
+        top_k: int | None = None,
+        mode: Mode = "hybrid",
+    ) -> list[Passage]:
+        """Ranked passages for ``query`` as it is (no rewriting)."""
+        passages: list[Passage] = self.retriever.retrieve(query, _filters(filters), top_k, mode).passages
+        return passages
 
-    def stream(self, question: str, history: list[Turn] | list[dict] | None = None, filters: Filters | dict | None = None,
-               top_k: int | None = None) -> Iterator[StreamEvent]:
-        """Text deltas as they are produced, then one ``answer`` event with the verified Answer."""
-        t0 = time.perf_counter()
-        retrieval = self._prepare(question, history, filters, top_k)
-        for event in self.answerer.stream(question, retrieval):
-            if event.answer is not None:
-                event.answer.timings = {**retrieval.timings, **event.answer.timings, "total_ms": (time.perf_counter() - t0) * 1000}
-            yield event
+    def search(
+        self,
+        query: str,
+        filters: Filters | dict[str, Any] | None = None,
+        top_k: int | None = None,
+        mode: Mode = "hybrid",
+    ) -> list[SearchHit]:
+        """Ranked passages with their brief's metadata."""
+        briefs = self.retriever.briefs()
+        hits = []
+        for rank, p in enumerate(self.retrieve(query, filters, top_k, mode), 1):
+            meta = briefs.get(p.brief_id)
+            about = (
+                {
+                    "authors": meta.authors,
+                    "organisation": meta.organisation,
+                    "date": meta.date,
+                    "source": meta.source,
+                }
+                if meta
+                else {}
+            )
+            hits.append(SearchHit.model_validate({**p.model_dump(), "rank": rank, **about}))
+        return hits
 
-    def retrieve(self, query: str, filters: Filters | dict | None = None, top_k: int | None = None, mode: Mode = "hybrid") -> list[Passage]:
-        if isinstance(filters, dict):
-            filters = Filters.model_validate(filters)
-        return self.retriever.retrieve(query, filters, top_k, mode).passages
-
-    def briefs(self) -> list[BriefMeta]:
+    # -- the library --------------------------------------------------------------------------------
+    def list_briefs(self) -> list[BriefMeta]:
         return self.store.list_briefs()
 
+    def get_brief(self, brief_id: str) -> BriefMeta:
+        """The brief's metadata (NotFoundError for an unknown id)."""
+        return self.store.get_brief(brief_id)
+
     def brief_text(self, brief_id: str) -> str:
-        self.store.get_brief(brief_id)
-        return self.store.registry.brief_text(brief_id) or ""
+        """The brief's cleaned text: every citation's ``quote == brief_text(id)[start:end]``."""
+        return self.store.brief_text(brief_id)
+
+    def brief_id_at(self, path: str) -> str | None:
+        """The id of the brief ingested from ``path``, if any."""
+        return next((i for i, c in self.store.registry.committed().items() if c.path == path), None)
+
+    def status(self) -> dict[str, Any]:
+        """What readiness checks report: brief and vector counts, the embedder and the answerer."""
+        return {
+            "briefs": len(self.list_briefs()),
+            "vectors": self.store.vector_count(),
+            "embedder": getattr(self.embedder, "name", "?"),
+            "answerer": self.settings.answerer,
+        }
+
+    # -- writing ------------------------------------------------------------------------------------
+    def ingest(self, paths: Sequence[Path | str], prune: bool = False, progress: Any = None) -> IngestReport:
+        """Ingest files and folders; unchanged files are skipped, bad ones reported by path with the reason."""
+        with self._write_lock:
+            report: IngestReport = self._ingestor.ingest(paths, prune=prune, progress=progress)
+            return report
+
+    def upload(self, files: list[tuple[str, BinaryIO]]) -> list[UploadResult]:
+        """Save uploaded files (client file names, checked) under the uploads folder and ingest them."""
+        results: list[UploadResult] = self._uploads.save_and_ingest(files)
+        return results
+
+    def delete(self, brief_id: str) -> BriefMeta:
+        """Delete a brief (its chunks, vectors and sentence vectors) and its file when it was uploaded."""
+        with self._uploads.lock, self._write_lock:
+            meta = self.store.delete_brief(brief_id)
+            self._uploads.remove(meta.path)
+        self.store.keyword_index()
+        return meta
+
+    # -- for the eval suite ---------------------------------------------------------------------------
+    @staticmethod
+    def pipeline_version() -> str:
+        """The ingest pipeline's version: what an index cache must be keyed by besides its sources and settings."""
+        from ingest.pipeline import PIPELINE_VERSION
+
+        return PIPELINE_VERSION
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """Unit vectors of ``texts`` from the configured embedder."""
+        return self.embedder.embed(texts)
+
+    def supports(self, claim: str, evidence: Passage) -> bool:
+        """Whether ``evidence`` supports ``claim`` by the production citation check (lexical, then embedding)."""
+        from assistant.answering.citations import CitationVerifier
+
+        return CitationVerifier(self.settings.answer, self.embedder).support(claim, evidence)[0]
+
+
+def _filters(filters: Filters | dict[str, Any] | None) -> Filters | None:
+    return Filters.model_validate(filters) if isinstance(filters, dict) else filters

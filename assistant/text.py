@@ -14,17 +14,69 @@ from pathlib import Path
 WORD = re.compile(r"(?:[A-Z]\.){2,}|[A-Za-z][A-Za-z0-9'’-]*|\d+(?:[.,]\d+)*")
 MARKER = re.compile(r"\s*\[(\d+(?:\s*,\s*\d+)*)\]")
 QUESTION_WORDS = {
-    "what", "which", "who", "whom", "whose", "when", "where", "why", "how", "does", "did", "do", "is", "are", "was",
-    "were", "can", "could", "would", "should", "will", "tell", "say", "said", "says", "describe", "explain", "about",
-    "according", "brief", "briefs", "report", "document", "mention", "mentioned", "discuss", "discussed", "me", "list",
-    "give", "summarise", "summarize", "there", "any", "anything",
+    "what",
+    "which",
+    "who",
+    "whom",
+    "whose",
+    "when",
+    "where",
+    "why",
+    "how",
+    "does",
+    "did",
+    "do",
+    "is",
+    "are",
+    "was",
+    "were",
+    "can",
+    "could",
+    "would",
+    "should",
+    "will",
+    "tell",
+    "say",
+    "said",
+    "says",
+    "describe",
+    "explain",
+    "about",
+    "according",
+    "brief",
+    "briefs",
+    "report",
+    "document",
+    "mention",
+    "mentioned",
+    "discuss",
+    "discussed",
+    "me",
+    "list",
+    "give",
+    "summarise",
+    "summarize",
+    "there",
+    "any",
+    "anything",
 }
 
 
 @lru_cache(maxsize=1)
 def _stopwords() -> frozenset[str]:
     words = _nltk().corpus.stopwords.words("english")
-    return frozenset(words) | {"also", "may", "might", "must", "shall", "would", "could", "us", "one", "however"}
+    return frozenset(words) | {
+        "also",
+        "may",
+        "might",
+        "must",
+        "shall",
+        "would",
+        "could",
+        "us",
+        "one",
+        "however",
+    }
 
 
 @lru_cache(maxsize=1)
@@ -90,7 +142,12 @@ def entities(text: str) -> list[str]:
         w = m.group(0)
         before = text[: m.start()].rstrip()
         initial = i == 0 or before.endswith((".", "?", "!", ":", '"', "“"))
-        if w[0].isupper() and not initial and w.lower() not in QUESTION_WORDS and w.lower() not in _stopwords():
+        if (
+            w[0].isupper()
+            and not initial
+            and w.lower() not in QUESTION_WORDS
+            and w.lower() not in _stopwords()
+        ):
             out.append(w)
         elif w.isupper() and len(w) >= 2 and w.lower() not in _stopwords():
             out.append(w)
@@ -108,18 +165,32 @@ def jaccard(a: set[str], b: set[str]) -> float:
 # What an answer to a kind of question tends to say: "What did the visit achieve?" is answered by
 # sentences about outcomes, commitments and agreements, which rarely repeat the question's verb.
 INTENT_CUES: list[tuple[frozenset[str], str]] = [
-    (frozenset({"achiev", "accomplish", "result", "outcom", "gain", "success", "deliv", "yield", "produc"}),
-     "outcomes results achieved agreed agreement established establishment commitment progress breakthrough impact"),
-    (frozenset({"why", "reason", "caus", "motiv", "explain"}),
-     "because due reason cause driven result concern"),
-    (frozenset({"recommend", "should", "propos", "suggest", "option", "polici"}),
-     "should recommend propose option could consider"),
-    (frozenset({"cost", "fund", "budget", "spend", "appropri", "much", "price"}),
-     "million billion funding appropriations cost budget"),
-    (frozenset({"risk", "threat", "challeng", "problem", "concern", "obstacl"}),
-     "risk threat challenge concern tension obstacle"),
-    (frozenset({"wrote", "write", "written", "author", "authored"}),
-     "author fellow associate analyst researcher director professor"),
+    (
+        frozenset(
+            {"achiev", "accomplish", "result", "outcom", "gain", "success", "deliv", "yield", "produc"}
+        ),
+        "outcomes results achieved agreed agreement established establishment commitment progress breakthrough impact",
+    ),
+    (
+        frozenset({"why", "reason", "caus", "motiv", "explain"}),
+        "because due reason cause driven result concern",
+    ),
+    (
+        frozenset({"recommend", "should", "propos", "suggest", "option", "polici"}),
+        "should recommend propose option could consider",
+    ),
+    (
+        frozenset({"cost", "fund", "budget", "spend", "appropri", "much", "price"}),
+        "million billion funding appropriations cost budget",
+    ),
+    (
+        frozenset({"risk", "threat", "challeng", "problem", "concern", "obstacl"}),
+        "risk threat challenge concern tension obstacle",
+    ),
+    (
+        frozenset({"wrote", "write", "written", "author", "authored"}),
+        "author fellow associate analyst researcher director professor",
+    ),
 ]
 
 

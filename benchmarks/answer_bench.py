@@ -20,16 +20,21 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 import numpy as np  # noqa: E402
-
 from assistant.registry import ChunkRow  # noqa: E402
 from assistant.sentences import SentenceIndex  # noqa: E402
+
 from assistant.service import Assistant  # noqa: E402
 from assistant.settings import Settings  # noqa: E402
 from assistant.store import BriefStore, chunk_id  # noqa: E402
 from benchmarks.common import CRS, RESULTS, pct  # noqa: E402
 
-TEMPLATES = ["What does CRS report about {}?", "What are the main issues for Congress regarding {}?", "Summarize {}.",
-             "What is the history of {}?", "How is {} funded?"]
+TEMPLATES = [
+    "What does CRS report about {}?",
+    "What are the main issues for Congress regarding {}?",
+    "Summarize {}.",
+    "What is the history of {}?",
+    "How is {} funded?",
+]
 
 
 def questions(store: BriefStore, n: int) -> list[str]:
@@ -68,11 +73,18 @@ def replicate(src: Settings, dst: Settings, copies: int) -> None:
         stored = sentences.get([c.id for c in rows])
         text = store.registry.brief_text(b.id) or ""
         for k in range(1, copies):
-            meta = b.model_copy(update={"id": f"{b.id}-copy{k}", "path": f"{b.path}#copy{k}", "series": f"{b.series}-copy{k}"})
+            meta = b.model_copy(
+                update={"id": f"{b.id}-copy{k}", "path": f"{b.path}#copy{k}", "series": f"{b.series}-copy{k}"}
+            )
             fp = f"{k:04d}" + b.content_hash
-            new_rows = [ChunkRow(chunk_id(meta.id, fp[:12], c.idx), meta.id, c.idx, c.start, c.end, c.section, c.text) for c in rows]
+            new_rows = [
+                ChunkRow(chunk_id(meta.id, fp[:12], c.idx), meta.id, c.idx, c.start, c.end, c.section, c.text)
+                for c in rows
+            ]
             store.write_brief(meta, fp, text, new_rows, vecs)
-            sentences.put_many([(n.id, *stored[o.id]) for n, o in zip(new_rows, rows, strict=True) if o.id in stored])
+            sentences.put_many(
+                [(n.id, *stored[o.id]) for n, o in zip(new_rows, rows, strict=True) if o.id in stored]
+            )
     store.keyword_index()
 
 
@@ -87,17 +99,26 @@ def run(settings: Settings, qs: list[str]) -> dict[str, float]:
         retrieve.append(a.timings["retrieve_ms"])
         answer.append(a.timings.get("answer_ms", 0.0))
         abstained += a.abstained
-    return {"briefs": len(assistant.briefs()), "chunks": assistant.store.registry.chunk_count(),
-            "total_p50_ms": pct(total, 50), "total_p95_ms": pct(total, 95),
-            "retrieve_p50_ms": pct(retrieve, 50), "retrieve_p95_ms": pct(retrieve, 95),
-            "answer_p50_ms": pct(answer, 50), "answer_p95_ms": pct(answer, 95), "abstained": abstained}
+    return {
+        "briefs": len(assistant.briefs()),
+        "chunks": assistant.store.registry.chunk_count(),
+        "total_p50_ms": pct(total, 50),
+        "total_p95_ms": pct(total, 95),
+        "retrieve_p50_ms": pct(retrieve, 50),
+        "retrieve_p95_ms": pct(retrieve, 95),
+        "answer_p50_ms": pct(answer, 50),
+        "answer_p95_ms": pct(answer, 95),
+        "abstained": abstained,
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--scales", default="1,10")
     parser.add_argument("--questions", type=int, default=50)
-    parser.add_argument("--reuse", action="store_true", help="reuse existing scaled stores instead of rebuilding them")
+    parser.add_argument(
+        "--reuse", action="store_true", help="reuse existing scaled stores instead of rebuilding them"
+    )
     args = parser.parse_args()
     base = Settings(data_dir=RESULTS / "crs-data")
     base_store(base)
@@ -109,9 +130,11 @@ def main() -> None:
             replicate(base, settings, scale)
         results[f"{scale}x"] = run(settings, qs)
         r = results[f"{scale}x"]
-        print(f"{scale:>3}x  {r['briefs']:5d} briefs {r['chunks']:6d} chunks | total p50 {r['total_p50_ms']:6.1f} p95 {r['total_p95_ms']:6.1f} ms"
-              f" | retrieve p50 {r['retrieve_p50_ms']:6.1f} p95 {r['retrieve_p95_ms']:6.1f} | answer p50 {r['answer_p50_ms']:5.1f} p95 {r['answer_p95_ms']:5.1f}"
-              f" | abstained {r['abstained']}/{len(qs)}")
+        print(
+            f"{scale:>3}x  {r['briefs']:5d} briefs {r['chunks']:6d} chunks | total p50 {r['total_p50_ms']:6.1f} p95 {r['total_p95_ms']:6.1f} ms"
+            f" | retrieve p50 {r['retrieve_p50_ms']:6.1f} p95 {r['retrieve_p95_ms']:6.1f} | answer p50 {r['answer_p50_ms']:5.1f} p95 {r['answer_p95_ms']:5.1f}"
+            f" | abstained {r['abstained']}/{len(qs)}"
+        )
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "answer.json").write_text(json.dumps({"questions": qs, "results": results}, indent=2))
 

@@ -12,7 +12,9 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
-CRS = Path(os.environ.get("BRIEFS_BENCH_CORPUS", ROOT.parent / "shared" / "corpus_ext" / "crs_reports" / "markdown"))
+CRS = Path(
+    os.environ.get("BRIEFS_BENCH_CORPUS", ROOT.parent / "shared" / "corpus_ext" / "crs_reports" / "markdown")
+)
 RESULTS = ROOT / "benchmarks" / "results"
 
 

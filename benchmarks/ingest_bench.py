@@ -19,6 +19,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 from assistant.embedding import SentenceTransformerEmbedder, as_llama_embedding  # noqa: E402
+
 from assistant.settings import Settings  # noqa: E402
 from benchmarks.common import CRS, RESULTS, peak_rss, timer  # noqa: E402
 from ingest.chunk import chunk_text  # noqa: E402
@@ -38,7 +39,10 @@ def chunk_texts(files: list[Path], ingestor: Ingestor) -> list[str]:
         cleaned = clean_text(doc.text, doc.kind, doc.pages)
         fields = metadata.extract(cleaned.header, {}, {}, cleaned.text, cleaned.title, f, doc.kind)
         meta = BriefMeta(id=f.stem, path=str(f), content_hash="", **fields)
-        texts += [embed_header(meta, c) + c.text for c in chunk_text(cleaned.text, cleaned.sections, ingestor.splitter)]
+        texts += [
+            embed_header(meta, c) + c.text
+            for c in chunk_text(cleaned.text, cleaned.sections, ingestor.splitter)
+        ]
     return texts
 
 
@@ -76,8 +80,14 @@ def main() -> None:
         LISettings.embed_model = as_llama_embedding(embedder)
         with peak_rss() as mem, timer() as t:
             docs = SimpleDirectoryReader(input_files=[str(f) for f in files]).load_data()
-            index = VectorStoreIndex.from_documents(docs, transformations=[ingestor.splitter], embed_model=LISettings.embed_model)
-        results["llamaindex_from_documents"] = {"seconds": t["seconds"], "chunks": len(index.docstore.docs), "peak_mb": mem["peak_mb"]}
+            index = VectorStoreIndex.from_documents(
+                docs, transformations=[ingestor.splitter], embed_model=LISettings.embed_model
+            )
+        results["llamaindex_from_documents"] = {
+            "seconds": t["seconds"],
+            "chunks": len(index.docstore.docs),
+            "peak_mb": mem["peak_mb"],
+        }
 
     floor = results["floor_encode"]["seconds"]
     print(f"{len(files)} files, batch size {bs}")
@@ -85,7 +95,9 @@ def main() -> None:
     for name, r in results.items():
         r["chunks_per_s"] = r["chunks"] / r["seconds"]
         r["ratio_to_floor"] = r["seconds"] / floor
-        print(f"{name:28} {r['seconds']:8.1f} {r['chunks']:7d} {r['chunks_per_s']:9.1f} {r['ratio_to_floor']:8.2f} {r['peak_mb']:9.0f}")
+        print(
+            f"{name:28} {r['seconds']:8.1f} {r['chunks']:7d} {r['chunks_per_s']:9.1f} {r['ratio_to_floor']:8.2f} {r['peak_mb']:9.0f}"
+        )
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "ingest.json").write_text(json.dumps(results, indent=2))
     shutil.rmtree(tmp, ignore_errors=True)

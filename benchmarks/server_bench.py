@@ -25,16 +25,20 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 import numpy as np  # noqa: E402
-
 from assistant.embedding import SentenceTransformerEmbedder  # noqa: E402
+
 from assistant.service import Assistant  # noqa: E402
 from assistant.settings import Settings  # noqa: E402
 from benchmarks.common import CRS, RESULTS, pct  # noqa: E402
 from ingest.pipeline import Ingestor  # noqa: E402
 from tests.server.servers import chroma_server  # noqa: E402
 
-TEMPLATES = ["What does CRS report about {}?", "What are the main issues for Congress regarding {}?",
-             "How is {} funded?", "What is the history of {}?"]
+TEMPLATES = [
+    "What does CRS report about {}?",
+    "What are the main issues for Congress regarding {}?",
+    "How is {} funded?",
+    "What is the history of {}?",
+]
 
 
 class CachingEmbedder:
@@ -43,7 +47,12 @@ class CachingEmbedder:
 
     def __init__(self, inner: SentenceTransformerEmbedder) -> None:
         self.inner = inner
-        self.name, self.max_tokens, self.dim, self.batch_size = inner.name, inner.max_tokens, inner.dim, inner.batch_size
+        self.name, self.max_tokens, self.dim, self.batch_size = (
+            inner.name,
+            inner.max_tokens,
+            inner.dim,
+            inner.batch_size,
+        )
         self.cache: dict[str, np.ndarray] = {}
         self.with_sentences: dict[tuple[str, tuple], tuple[np.ndarray, object]] = {}
         self.embed_s = 0.0
@@ -56,13 +65,16 @@ class CachingEmbedder:
             self.embed_s += time.perf_counter() - t0
         return np.stack([self.cache[t] for t in texts]) if texts else np.zeros((0, self.dim), np.float32)
 
-    def embed_with_sentences(self, texts: Sequence[str], spans: Sequence[list[tuple[int, int]]],
-                             batch_size: int | None = None) -> tuple[np.ndarray, list]:
+    def embed_with_sentences(
+        self, texts: Sequence[str], spans: Sequence[list[tuple[int, int]]], batch_size: int | None = None
+    ) -> tuple[np.ndarray, list]:
         keys = [(t, tuple(s)) for t, s in zip(texts, spans, strict=True)]
         missing = [k for k in dict.fromkeys(keys) if k not in self.with_sentences]
         if missing:
             t0 = time.perf_counter()
-            vecs, pooled = self.inner.embed_with_sentences([k[0] for k in missing], [list(k[1]) for k in missing], batch_size)
+            vecs, pooled = self.inner.embed_with_sentences(
+                [k[0] for k in missing], [list(k[1]) for k in missing], batch_size
+            )
             self.with_sentences.update(zip(missing, zip(vecs, pooled, strict=True), strict=True))
             self.embed_s += time.perf_counter() - t0
         if not keys:
@@ -89,8 +101,17 @@ def ingest(name: str, settings: Settings, corpus: Path, cache: CachingEmbedder) 
     wall = time.perf_counter() - t0
     embed_s = cache.embed_s - before
     assert not report.failed, report.failed
-    print(f"{name}: ingested {report.briefs} briefs / {report.chunks} chunks in {wall:.1f}s ({embed_s:.1f}s embedding)", flush=True)
-    return {"briefs": report.briefs, "chunks": report.chunks, "ingest_wall_s": wall, "embed_in_run_s": embed_s, "non_embed_s": wall - embed_s}
+    print(
+        f"{name}: ingested {report.briefs} briefs / {report.chunks} chunks in {wall:.1f}s ({embed_s:.1f}s embedding)",
+        flush=True,
+    )
+    return {
+        "briefs": report.briefs,
+        "chunks": report.chunks,
+        "ingest_wall_s": wall,
+        "embed_in_run_s": embed_s,
+        "non_embed_s": wall - embed_s,
+    }
 
 
 def answer_latency(assistants: dict[str, Assistant], qs: list[str]) -> tuple[dict[str, list[float]], int]:
@@ -114,11 +135,15 @@ def answer_latency(assistants: dict[str, Assistant], qs: list[str]) -> tuple[dic
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--corpus", type=Path, default=CRS, help="Folder of briefs (default: the CRS Markdown corpus).")
+    ap.add_argument(
+        "--corpus", type=Path, default=CRS, help="Folder of briefs (default: the CRS Markdown corpus)."
+    )
     ap.add_argument("--subset", default=None, help="Subfolder of the corpus only, e.g. in-focus.")
     ap.add_argument("--questions", type=int, default=20)
     ap.add_argument("--keep", type=Path, default=None, help="Work folder to keep (default: a temporary one).")
-    ap.add_argument("--out", type=Path, default=RESULTS / "server.json", help="Where to write the JSON results.")
+    ap.add_argument(
+        "--out", type=Path, default=RESULTS / "server.json", help="Where to write the JSON results."
+    )
     args = ap.parse_args()
     corpus = args.corpus / args.subset if args.subset else args.corpus
     if not corpus.is_dir():
@@ -134,21 +159,36 @@ def main() -> None:
     with chroma_server(work / "chroma-server") as url:
         server = Settings(data_dir=work / "server", chroma_url=url, collection="bench")
         rows["server"] = ingest("server", server, corpus, cache)
-        assistants = {"embedded": Assistant(embedded, embedder=embedder), "server": Assistant(server, embedder=embedder)}
+        assistants = {
+            "embedded": Assistant(embedded, embedder=embedder),
+            "server": Assistant(server, embedder=embedder),
+        }
         times, same = answer_latency(assistants, qs)
     for name, row in rows.items():
         row["ingest_s"] = row["non_embed_s"] + embed_s  # both modes pay the same embedding cost
         row["chunks_per_s"] = row["chunks"] / row["ingest_s"]
         row["non_embed_chunks_per_s"] = row["chunks"] / row["non_embed_s"]
         row["answer_p50_ms"], row["answer_p95_ms"] = pct(times[name], 50) * 1000, pct(times[name], 95) * 1000
-    print(f"\ncorpus: {corpus} ({rows['embedded']['briefs']:.0f} briefs, {rows['embedded']['chunks']:.0f} chunks); "
-          f"embedding (shared by both modes): {embed_s:.1f}s; answers identical in both modes: {same}/{len(qs)}")
-    print(f"{'mode':<10}{'ingest s':>10}{'chunks/s':>10}{'non-embed s':>13}{'ch/s':>7}{'answer p50 ms':>15}{'p95 ms':>9}")
+    print(
+        f"\ncorpus: {corpus} ({rows['embedded']['briefs']:.0f} briefs, {rows['embedded']['chunks']:.0f} chunks); "
+        f"embedding (shared by both modes): {embed_s:.1f}s; answers identical in both modes: {same}/{len(qs)}"
+    )
+    print(
+        f"{'mode':<10}{'ingest s':>10}{'chunks/s':>10}{'non-embed s':>13}{'ch/s':>7}{'answer p50 ms':>15}{'p95 ms':>9}"
+    )
     for name, r in rows.items():
-        print(f"{name:<10}{r['ingest_s']:>10.1f}{r['chunks_per_s']:>10.1f}{r['non_embed_s']:>13.1f}{r['non_embed_chunks_per_s']:>7.0f}"
-              f"{r['answer_p50_ms']:>15.0f}{r['answer_p95_ms']:>9.0f}")
+        print(
+            f"{name:<10}{r['ingest_s']:>10.1f}{r['chunks_per_s']:>10.1f}{r['non_embed_s']:>13.1f}{r['non_embed_chunks_per_s']:>7.0f}"
+            f"{r['answer_p50_ms']:>15.0f}{r['answer_p95_ms']:>9.0f}"
+        )
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    out = {"corpus": str(corpus), "questions": len(qs), "embed_s": embed_s, "identical_answers": same, "modes": rows}
+    out = {
+        "corpus": str(corpus),
+        "questions": len(qs),
+        "embed_s": embed_s,
+        "identical_answers": same,
+        "modes": rows,
+    }
     args.out.write_text(json.dumps(out, indent=2))
     if args.keep is None:
         shutil.rmtree(work, ignore_errors=True)

@@ -35,16 +35,31 @@ class Tolerance:
         return abs(before) * self.value if self.relative else self.value
 
     def __str__(self) -> str:
-        return "off" if math.isinf(self.value) else f"{self.value * 100:g}%" if self.relative else f"{self.value:g}"
+        return (
+            "off"
+            if math.isinf(self.value)
+            else f"{self.value * 100:g}%"
+            if self.relative
+            else f"{self.value:g}"
+        )
 
 
 DEFAULT_TOLERANCES: dict[str, Tolerance] = {
-    "hit_at_k": Tolerance(0.03), "mrr": Tolerance(0.03), "ndcg_at_k": Tolerance(0.03), "context_recall": Tolerance(0.03),
-    "key_fact_recall": Tolerance(0.03), "token_f1": Tolerance(0.03), "answer_similarity": Tolerance(0.03),
-    "citation_recall": Tolerance(0.03), "citation_precision": Tolerance(0.03),
-    "correct_abstention": Tolerance(0.05), "false_abstention": Tolerance(0.05),
-    "latency_p50_ms": Tolerance(1.0, relative=True), "latency_p95_ms": Tolerance(1.5, relative=True),
-    "judge_faithfulness": Tolerance(0.1), "judge_correctness": Tolerance(0.1),
+    "hit_at_k": Tolerance(0.03),
+    "mrr": Tolerance(0.03),
+    "ndcg_at_k": Tolerance(0.03),
+    "context_recall": Tolerance(0.03),
+    "key_fact_recall": Tolerance(0.03),
+    "token_f1": Tolerance(0.03),
+    "answer_similarity": Tolerance(0.03),
+    "citation_recall": Tolerance(0.03),
+    "citation_precision": Tolerance(0.03),
+    "correct_abstention": Tolerance(0.05),
+    "false_abstention": Tolerance(0.05),
+    "latency_p50_ms": Tolerance(1.0, relative=True),
+    "latency_p95_ms": Tolerance(1.5, relative=True),
+    "judge_faithfulness": Tolerance(0.1),
+    "judge_correctness": Tolerance(0.1),
 }
 FALLBACK = Tolerance(0.03)
 
@@ -75,14 +90,20 @@ def parse_tolerance(spec: str) -> tuple[str, Tolerance]:
     name, sep, raw = spec.partition("=")
     name, raw = name.strip(), raw.strip()
     if not sep or not name or not raw:
-        raise CompareError(f"Invalid tolerance {spec!r}: use METRIC=VALUE, e.g. mrr=0.05 or latency_p95_ms=50%")
+        raise CompareError(
+            f"Invalid tolerance {spec!r}: use METRIC=VALUE, e.g. mrr=0.05 or latency_p95_ms=50%"
+        )
     if name not in DEFAULT_TOLERANCES:
-        raise CompareError(f"Unknown metric {name!r} in tolerance {spec!r}; metrics: {', '.join(DEFAULT_TOLERANCES)}")
+        raise CompareError(
+            f"Unknown metric {name!r} in tolerance {spec!r}; metrics: {', '.join(DEFAULT_TOLERANCES)}"
+        )
     relative = raw.endswith("%")
     try:
         value = float(raw.rstrip("%")) / (100 if relative else 1)
     except ValueError as e:
-        raise CompareError(f"Invalid tolerance value {raw!r} for {name}: use a number (0.05), a percentage (50%) or inf") from e
+        raise CompareError(
+            f"Invalid tolerance value {raw!r} for {name}: use a number (0.05), a percentage (50%) or inf"
+        ) from e
     if value < 0 or math.isnan(value):
         raise CompareError(f"Tolerance for {name} must be zero or more, got {raw!r}")
     return name, Tolerance(value, relative)
@@ -100,11 +121,15 @@ def load_report(path: str | Path) -> dict[str, Any]:
     except json.JSONDecodeError as e:
         raise CompareError(f"Report {str(path)!r} is not valid JSON ({e.msg} at line {e.lineno})") from e
     if not isinstance(data, dict) or not isinstance(data.get("summary"), dict):
-        raise CompareError(f"Report {str(path)!r} has no 'summary' object; pass a report.json written by `briefs eval run`")
+        raise CompareError(
+            f"Report {str(path)!r} has no 'summary' object; pass a report.json written by `briefs eval run`"
+        )
     return data
 
 
-def compare(baseline: dict[str, Any], current: dict[str, Any], tolerances: dict[str, Tolerance] | None = None) -> list[Row]:
+def compare(
+    baseline: dict[str, Any], current: dict[str, Any], tolerances: dict[str, Tolerance] | None = None
+) -> list[Row]:
     """One row per metric of either report, baseline order first."""
     tol = {**DEFAULT_TOLERANCES, **(tolerances or {})}
     before, after = baseline["summary"], current["summary"]
@@ -129,7 +154,13 @@ def _status(name: str, before: float | None, after: float | None, tol: Tolerance
 def mismatch_notes(baseline: dict[str, Any], current: dict[str, Any]) -> list[str]:
     """Differences that make the comparison less meaningful (other dataset, item count, answerer, mode)."""
     notes = []
-    for section, key in (("dataset", "name"), ("dataset", "items"), ("config", "answerer"), ("config", "mode"), ("config", "top_k")):
+    for section, key in (
+        ("dataset", "name"),
+        ("dataset", "items"),
+        ("config", "answerer"),
+        ("config", "mode"),
+        ("config", "top_k"),
+    ):
         b, c = baseline.get(section, {}).get(key), current.get(section, {}).get(key)
         if b != c:
             notes.append(f"{section}.{key} differs: baseline {b!r}, current {c!r}")
@@ -155,5 +186,8 @@ def format_table(rows: list[Row]) -> str:
 
     header = f"{'metric':<20} {'before':>10} {'after':>10} {'delta':>10} {'tolerance':>10}  status"
     lines = [header, "-" * len(header)]
-    lines += [f"{r.metric:<20} {num(r.before):>10} {num(r.after):>10} {signed(r.delta):>10} {str(r.tolerance):>10}  {r.status}" for r in rows]
+    lines += [
+        f"{r.metric:<20} {num(r.before):>10} {num(r.after):>10} {signed(r.delta):>10} {str(r.tolerance):>10}  {r.status}"
+        for r in rows
+    ]
     return "\n".join(lines)

@@ -50,12 +50,23 @@ class EvalItem(BaseModel):
 
     id: str = Field(min_length=1, description="Unique within the dataset.")
     query: str = Field(min_length=1, description="The question as a user asks it.")
-    answerable: bool = Field(True, description="False when the sources do not answer it (the assistant should abstain).")
+    answerable: bool = Field(
+        True, description="False when the sources do not answer it (the assistant should abstain)."
+    )
     history: list[Turn] = Field(default_factory=list, description="Earlier turns, for follow-up questions.")
-    doc_ids: list[str] = Field(default_factory=list, description="Briefs that answer it; used for retrieval when there are no reference_contexts.")
-    reference_contexts: list[str] = Field(default_factory=list, description="Passages (copied exactly from the sources) that answer it.")
-    key_facts: list[list[str]] = Field(default_factory=list, description="Facts a good answer states; each a list of alternative strings.")
-    reference_answer: str | None = Field(None, description="A model answer, for token F1, similarity and the LLM judge.")
+    doc_ids: list[str] = Field(
+        default_factory=list,
+        description="Briefs that answer it; used for retrieval when there are no reference_contexts.",
+    )
+    reference_contexts: list[str] = Field(
+        default_factory=list, description="Passages (copied exactly from the sources) that answer it."
+    )
+    key_facts: list[list[str]] = Field(
+        default_factory=list, description="Facts a good answer states; each a list of alternative strings."
+    )
+    reference_answer: str | None = Field(
+        None, description="A model answer, for token F1, similarity and the LLM judge."
+    )
 
     @field_validator("reference_contexts", mode="before")
     @classmethod
@@ -74,13 +85,17 @@ class EvalItem(BaseModel):
     def _non_empty_facts(cls, v: list[list[str]]) -> list[list[str]]:
         for i, alternatives in enumerate(v):
             if not alternatives or not all(a.strip() for a in alternatives):
-                raise ValueError(f"key_facts[{i}] must be a non-empty list of non-empty strings, got {alternatives!r}")
+                raise ValueError(
+                    f"key_facts[{i}] must be a non-empty list of non-empty strings, got {alternatives!r}"
+                )
         return v
 
     @model_validator(mode="after")
     def _unanswerable_has_no_facts(self) -> EvalItem:
         if not self.answerable and self.key_facts:
-            raise ValueError("an unanswerable item (answerable: false) cannot list key_facts; drop them or set answerable: true")
+            raise ValueError(
+                "an unanswerable item (answerable: false) cannot list key_facts; drop them or set answerable: true"
+            )
         return self
 
 
@@ -113,9 +128,15 @@ class EvalDataset:
         return EvalDataset(self.name, self.path, self.format, self.items[:limit], self.sources)
 
     def describe(self) -> dict[str, Any]:
-        return {"name": self.name, "path": display_path(self.path), "format": self.format, "items": len(self.items),
-                "answerable": sum(i.answerable for i in self.items), "follow_ups": sum(bool(i.history) for i in self.items),
-                "sources": [display_path(s) for s in self.sources]}
+        return {
+            "name": self.name,
+            "path": display_path(self.path),
+            "format": self.format,
+            "items": len(self.items),
+            "answerable": sum(i.answerable for i in self.items),
+            "follow_ups": sum(bool(i.history) for i in self.items),
+            "sources": [display_path(s) for s in self.sources],
+        }
 
 
 def display_path(path: Path) -> str:
@@ -131,7 +152,9 @@ def load_dataset(path: str | Path, sources: list[str | Path] | None = None) -> E
     path = Path(path)
     if path.is_dir():
         if not (path / RAG_DATASET_FILE).is_file():
-            raise DatasetError(f"Dataset folder {str(path)!r} has no {RAG_DATASET_FILE}; pass the .json or .jsonl file itself")
+            raise DatasetError(
+                f"Dataset folder {str(path)!r} has no {RAG_DATASET_FILE}; pass the .json or .jsonl file itself"
+            )
         path = path / RAG_DATASET_FILE
     if not path.is_file():
         raise DatasetError(f"Dataset file {str(path)!r} does not exist")
@@ -144,11 +167,15 @@ def load_dataset(path: str | Path, sources: list[str | Path] | None = None) -> E
         name = path.parent.name if path.name == RAG_DATASET_FILE else path.stem
         default_sources = [path.parent / "source"]
     else:
-        raise DatasetError(f"Unsupported dataset file {str(path)!r}: use LlamaIndex's {RAG_DATASET_FILE} (.json) or the project's .jsonl")
+        raise DatasetError(
+            f"Unsupported dataset file {str(path)!r}: use LlamaIndex's {RAG_DATASET_FILE} (.json) or the project's .jsonl"
+        )
     chosen = [Path(s) for s in sources] if sources else default_sources
     missing = [str(s) for s in chosen if not s.exists()]
     if missing:
-        raise DatasetError(f"Sources of dataset {name!r} not found: {', '.join(missing)}; pass --sources PATH")
+        raise DatasetError(
+            f"Sources of dataset {name!r} not found: {', '.join(missing)}; pass --sources PATH"
+        )
     return EvalDataset(name, path.resolve(), fmt, items, [s.resolve() for s in chosen])
 
 
@@ -168,7 +195,9 @@ def parse_jsonl(text: str, where: str = "<jsonl>") -> list[EvalItem]:
         except ValidationError as e:
             raise DatasetError(f"{where}:{lineno}: {_explain(e)}") from e
         if item.id in seen:
-            raise DatasetError(f"{where}:{lineno}: id {item.id!r} is already used on line {seen[item.id]}; ids must be unique")
+            raise DatasetError(
+                f"{where}:{lineno}: id {item.id!r} is already used on line {seen[item.id]}; ids must be unique"
+            )
         seen[item.id] = lineno
         items.append(item)
     if not items:
@@ -186,8 +215,16 @@ def parse_rag_dataset(text: str, where: str = RAG_DATASET_FILE) -> list[EvalItem
         ds = _RagDataset.model_validate(raw)
     except ValidationError as e:
         raise DatasetError(f"{where}: {_explain(e)}") from e
-    return [EvalItem(id=f"q{i:03d}", query=ex.query, answerable=True, reference_contexts=ex.reference_contexts or [],
-                     reference_answer=ex.reference_answer) for i, ex in enumerate(ds.examples, 1)]
+    return [
+        EvalItem(
+            id=f"q{i:03d}",
+            query=ex.query,
+            answerable=True,
+            reference_contexts=ex.reference_contexts or [],
+            reference_answer=ex.reference_answer,
+        )
+        for i, ex in enumerate(ds.examples, 1)
+    ]
 
 
 def _explain(e: ValidationError) -> str:
@@ -211,4 +248,6 @@ def _sidecar_sources(path: Path) -> list[Path]:
         listed = [listed] if isinstance(listed, str) else listed
         return [(sidecar.parent / s).resolve() for s in listed]
     except (json.JSONDecodeError, KeyError, TypeError) as e:
-        raise DatasetError(f"{sidecar}: expected a JSON object like {{\"sources\": [\"../../corpus\"]}} ({e})") from e
+        raise DatasetError(
+            f'{sidecar}: expected a JSON object like {{"sources": ["../../corpus"]}} ({e})'
+        ) from e

@@ -25,7 +25,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from assistant.errors import IngestError
-from assistant.protocols import Embedder
+from assistant.service import BriefsService
 from assistant.settings import Settings
 from eval.datasets import EvalDataset
 
@@ -52,47 +52,61 @@ def source_files(sources: list[Path]) -> list[tuple[str, Path]]:
 
 def index_key(sources: list[Path], settings: Settings) -> str:
     """Hash of the sources' contents and the ingest-relevant settings."""
-    from ingest.pipeline import PIPELINE_VERSION
-
     h = hashlib.sha256()
     for rel, path in source_files(sources):
         h.update(f"{rel}\0{hashlib.sha256(path.read_bytes()).hexdigest()}\n".encode())
     for code in sorted(INGEST_CODE.rglob("*.py")):
         h.update(hashlib.sha256(code.read_bytes()).digest())
-    relevant = {"pipeline": PIPELINE_VERSION, "embed_model": settings.embed_model or "bundled", "chunk": settings.chunk.model_dump()}
+    relevant = {
+        "pipeline": BriefsService.pipeline_version(),
+        "embed_model": settings.embed_model or "bundled",
+        "chunk": settings.chunk.model_dump(),
+    }
     h.update(json.dumps(relevant, sort_keys=True).encode())
     return h.hexdigest()[:16]
 
 
-def prepare_index(dataset: EvalDataset, settings: Settings, cache_dir: Path | None = None,
-                  embedder: Embedder | None = None) -> Settings:
+def prepare_index(
+    dataset: EvalDataset,
+    settings: Settings,
+    cache_dir: Path | None = None,
+    service: BriefsService | None = None,
+) -> Settings:
     """Settings pointing at an index of ``dataset.sources``, ingesting them first unless cached."""
     cache_dir = Path(cache_dir or DEFAULT_CACHE_DIR)
     if not source_files(dataset.sources):
-        raise IngestError(f"Dataset {dataset.name!r} has no source files under {', '.join(map(str, dataset.sources))}")
+        raise IngestError(
+            f"Dataset {dataset.name!r} has no source files under {', '.join(map(str, dataset.sources))}"
+        )
     key = index_key(dataset.sources, settings)
     data_dir = cache_dir / f"{dataset.name}-{key}"
-    isolated = settings.model_copy(update={"data_dir": data_dir, "chroma_url": None})
+    isolated = settings.model_copy(
+        update={"data_dir": data_dir, "chroma_url": None, "store": "embedded", "registry": "sqlite"}
+    )
     with _locked(cache_dir / f"{dataset.name}-{key}.lock"):
         if (data_dir / READY).is_file():
             logger.info("using the cached index %s", data_dir)
             return isolated
         shutil.rmtree(data_dir, ignore_errors=True)  # an interrupted build: start over
-        _ingest(dataset, isolated, embedder, data_dir)
+        _ingest(dataset, isolated, service, data_dir)
     return isolated
 
 
-def _ingest(dataset: EvalDataset, settings: Settings, embedder: Embedder | None, data_dir: Path) -> None:
-    from ingest.pipeline import Ingestor
-
+def _ingest(dataset: EvalDataset, settings: Settings, service: BriefsService | None, data_dir: Path) -> None:
     logger.info("indexing the sources of %s into %s", dataset.name, data_dir)
-    report = Ingestor(settings, embedder=embedder).ingest(dataset.sources)  # type: ignore[arg-type]  # any Embedder with tokenize works
+    indexer = BriefsService(settings, embedder=service.embedder if service else None)
+    report = indexer.ingest(dataset.sources)
+    indexer.store.close()
     if report.failed:
         failed = "; ".join(f"{f['path']}: {f['error']}" for f in report.failed)
         raise IngestError(f"Could not index the sources of dataset {dataset.name!r}: {failed}")
     if not report.briefs:
-        raise IngestError(f"No briefs were indexed from {', '.join(map(str, dataset.sources))} (skipped: {report.skipped})")
-    (data_dir / READY).write_text(json.dumps({**report.to_json(), "sources": [str(s) for s in dataset.sources]}, indent=2))
+        raise IngestError(
+            f"No briefs were indexed from {', '.join(map(str, dataset.sources))} (skipped: {report.skipped})"
+        )
+    (data_dir / READY).write_text(
+        json.dumps({**report.to_json(), "sources": [str(s) for s in dataset.sources]}, indent=2)
+    )
 
 
 @contextmanager

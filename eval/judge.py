@@ -34,14 +34,26 @@ class LLMJudge:
         try:
             from llama_index.llms.openai_like import OpenAILike
         except ImportError as e:
-            raise ConfigError("--judge needs llama-index-llms-openai-like; install it with: pip install -e '.[judge]'") from e
+            raise ConfigError(
+                "--judge needs llama-index-llms-openai-like; install it with: pip install -e '.[judge]'"
+            ) from e
 
         cfg = settings.llm
         key = os.environ.get(cfg.api_key_env, "") if cfg.api_key_env else ""
         if cfg.api_key_env and not key:
-            raise ConfigError(f"BRIEFS_LLM__API_KEY_ENV names {cfg.api_key_env!r}, but that environment variable is empty")
-        llm = OpenAILike(model=cfg.model, api_base=cfg.base_url, api_key=key or "not-needed", is_chat_model=True,
-                         temperature=0.0, timeout=cfg.timeout_s, max_retries=cfg.max_retries, context_window=cfg.context_window)
+            raise ConfigError(
+                f"BRIEFS_LLM__API_KEY_ENV names {cfg.api_key_env!r}, but that environment variable is empty"
+            )
+        llm = OpenAILike(
+            model=cfg.model,
+            api_base=cfg.base_url,
+            api_key=key or "not-needed",
+            is_chat_model=True,
+            temperature=0.0,
+            timeout=cfg.timeout_s,
+            max_retries=cfg.max_retries,
+            context_window=cfg.context_window,
+        )
         self.faithfulness = FaithfulnessEvaluator(llm=llm)
         self.correctness = CorrectnessEvaluator(llm=llm)
         self.name = f"openai-like:{cfg.model}@{cfg.base_url}"
@@ -53,10 +65,14 @@ class LLMJudge:
         text = answer_text(answer.text)
         out: dict[str, float | None] = {"judge_faithfulness": None, "judge_correctness": None}
         try:
-            faithful = self.faithfulness.evaluate(query=item.query, response=text, contexts=[p.text for p in answer.passages])
+            faithful = self.faithfulness.evaluate(
+                query=item.query, response=text, contexts=[p.text for p in answer.passages]
+            )
             out["judge_faithfulness"] = 1.0 if faithful.passing else 0.0
             if item.reference_answer:
-                correct = self.correctness.evaluate(query=item.query, response=text, reference=item.reference_answer)
+                correct = self.correctness.evaluate(
+                    query=item.query, response=text, reference=item.reference_answer
+                )
                 out["judge_correctness"] = None if correct.score is None else float(correct.score) / 5.0
         except Exception as e:  # noqa: BLE001  # the judge is best-effort: a server error must not lose the whole run
             logger.warning("LLM judge failed on %s: %s", item.id, e)

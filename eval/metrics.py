@@ -22,14 +22,25 @@ import math
 import re
 import string
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from assistant.protocols import Embedder
-from assistant.text import strip_markers, words
+# The eval tokenises on its own, so that no scoring depends on the assistant's text utilities.
+WORD = re.compile(r"[A-Za-z][A-Za-z0-9'’-]*|\d+(?:[.,]\d+)*")
+MARKER = re.compile(r"\s*\[(\d+(?:\s*,\s*\d+)*)\]")
+Embed = Callable[[Sequence[str]], np.ndarray]
+
+
+def words(text: str) -> list[str]:
+    return WORD.findall(text)
+
+
+def strip_markers(text: str) -> str:
+    return MARKER.sub("", text).strip()
+
 
 Metric = dict[str, Any]
 
@@ -42,7 +53,10 @@ def aggregate(individual: Sequence[float | None]) -> Metric:
     """The mean of the applicable scores, with the per-item list."""
     values = [float(v) for v in individual if v is not None]
     score = round(sum(values) / len(values), 4) if values else None
-    return {"score": score, "individual_scores": [None if v is None else round(float(v), 4) for v in individual]}
+    return {
+        "score": score,
+        "individual_scores": [None if v is None else round(float(v), 4) for v in individual],
+    }
 
 
 # -- reference contexts in retrieved passages ---------------------------------------------------------
@@ -162,8 +176,12 @@ def missing_key_facts(answer: str, facts: Sequence[Sequence[str]]) -> list[Seque
 def key_fact_recall(answers: Sequence[str | None], key_facts: Sequence[Sequence[Sequence[str]]]) -> Metric:
     """Share of key facts of which any alternative appears in the answer (case-insensitive).
     ``None`` answers (not applicable) and items without key facts score ``None``."""
-    return aggregate([None if answer is None or not facts else 1 - len(missing_key_facts(answer, facts)) / len(facts)
-                      for answer, facts in zip(answers, key_facts, strict=True)])
+    return aggregate(
+        [
+            None if answer is None or not facts else 1 - len(missing_key_facts(answer, facts)) / len(facts)
+            for answer, facts in zip(answers, key_facts, strict=True)
+        ]
+    )
 
 
 def _squad_tokens(text: str) -> list[str]:
@@ -185,12 +203,16 @@ def token_f1(answers: Sequence[str | None], references: Sequence[str | None]) ->
     return aggregate(out)
 
 
-def answer_similarity(answers: Sequence[str | None], references: Sequence[str | None], embedder: Embedder) -> Metric:
+def answer_similarity(
+    answers: Sequence[str | None], references: Sequence[str | None], embed: Embed
+) -> Metric:
     """Cosine between the answer's and the reference answer's embeddings (an empty answer scores 0)."""
-    out: list[float | None] = [None if a is None or not r else 0.0 for a, r in zip(answers, references, strict=True)]
+    out: list[float | None] = [
+        None if a is None or not r else 0.0 for a, r in zip(answers, references, strict=True)
+    ]
     idx = [i for i, (a, r) in enumerate(zip(answers, references, strict=True)) if a and r]
     if idx:
-        vecs = embedder.embed([answers[i] or "" for i in idx] + [references[i] or "" for i in idx])
+        vecs = embed([answers[i] or "" for i in idx] + [references[i] or "" for i in idx])
         for j, i in enumerate(idx):
             out[i] = float(np.clip(vecs[j] @ vecs[len(idx) + j], -1.0, 1.0))
     return aggregate(out)
@@ -211,4 +233,7 @@ def latency(ms: Sequence[float], q: float) -> Metric:
     """The ``q``-th percentile (0-100, linear interpolation) of per-item latencies, in milliseconds."""
     if not ms:
         return {"score": None, "individual_scores": []}
-    return {"score": round(float(np.percentile(np.asarray(ms, dtype=float), q)), 1), "individual_scores": [round(float(v), 1) for v in ms]}
+    return {
+        "score": round(float(np.percentile(np.asarray(ms, dtype=float), q)), 1),
+        "individual_scores": [round(float(v), 1) for v in ms],
+    }

@@ -20,14 +20,35 @@ from eval.run import EvalResult
 DEFAULT_REPORTS_DIR = Path(__file__).resolve().parent / "reports"
 GROUPS = {
     "retrieval": ["hit_at_k", "mrr", "ndcg_at_k", "context_recall"],
-    "answers": ["key_fact_recall", "token_f1", "answer_similarity", "judge_faithfulness", "judge_correctness"],
+    "answers": [
+        "key_fact_recall",
+        "token_f1",
+        "answer_similarity",
+        "judge_faithfulness",
+        "judge_correctness",
+    ],
     "citations": ["citation_recall", "citation_precision"],
     "abstention": ["correct_abstention", "false_abstention"],
     "latency": ["latency_p50_ms", "latency_p95_ms"],
 }
-TABLE_SCORES = ["hit_at_k", "mrr", "key_fact_recall", "token_f1", "answer_similarity", "citation_recall", "citation_precision"]
-SHORT = {"hit_at_k": "hit", "mrr": "MRR", "key_fact_recall": "facts", "token_f1": "F1", "answer_similarity": "sim",
-         "citation_recall": "cit R", "citation_precision": "cit P"}
+TABLE_SCORES = [
+    "hit_at_k",
+    "mrr",
+    "key_fact_recall",
+    "token_f1",
+    "answer_similarity",
+    "citation_recall",
+    "citation_precision",
+]
+SHORT = {
+    "hit_at_k": "hit",
+    "mrr": "MRR",
+    "key_fact_recall": "facts",
+    "token_f1": "F1",
+    "answer_similarity": "sim",
+    "citation_recall": "cit R",
+    "citation_precision": "cit P",
+}
 
 
 def default_out_dir(result: EvalResult, root: Path = DEFAULT_REPORTS_DIR) -> Path:
@@ -40,7 +61,11 @@ def write_reports(result: EvalResult, out_dir: Path | None = None) -> dict[str, 
     out_dir = Path(out_dir or default_out_dir(result))
     out_dir.mkdir(parents=True, exist_ok=True)
     data = result.to_json()
-    paths = {"json": out_dir / "report.json", "markdown": out_dir / "report.md", "html": out_dir / "report.html"}
+    paths = {
+        "json": out_dir / "report.json",
+        "markdown": out_dir / "report.md",
+        "html": out_dir / "report.html",
+    }
     paths["json"].write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     paths["markdown"].write_text(render_markdown(data), encoding="utf-8")
     paths["html"].write_text(render_html(data), encoding="utf-8")
@@ -62,7 +87,12 @@ def _fmt(value: Any) -> str:
 
 def _grouped(metrics: dict[str, Any]) -> list[tuple[str, str, Any]]:
     known = {name for names in GROUPS.values() for name in names}
-    rows = [(group, name, metrics[name]["score"]) for group, names in GROUPS.items() for name in names if name in metrics]
+    rows = [
+        (group, name, metrics[name]["score"])
+        for group, names in GROUPS.items()
+        for name in names
+        if name in metrics
+    ]
     return rows + [("other", name, metric["score"]) for name, metric in metrics.items() if name not in known]
 
 
@@ -76,15 +106,30 @@ def _header_lines(data: dict[str, Any]) -> list[str]:
 
 
 def render_markdown(data: dict[str, Any]) -> str:
-    lines = [f"# Eval: {data['dataset']['name']}", "", *_header_lines(data), "", "| group | metric | score |", "|---|---|---|"]
+    lines = [
+        f"# Eval: {data['dataset']['name']}",
+        "",
+        *_header_lines(data),
+        "",
+        "| group | metric | score |",
+        "|---|---|---|",
+    ]
     lines += [f"| {g} | {n} | {_fmt(s)} |" for g, n, s in _grouped(data["metrics"])]
     failing = [it for it in ordered_items(data) if it["failures"]]
     lines += ["", f"## Failures ({len(failing)} of {len(data['items'])} items)", ""]
     lines += [f"- **{it['id']}** {it['query']} — {'; '.join(it['failures'])}" for it in failing] or ["None."]
-    lines += ["", "## Items", "", "| id | abstained | " + " | ".join(TABLE_SCORES) + " | ms |", "|---" * (len(TABLE_SCORES) + 3) + "|"]
+    lines += [
+        "",
+        "## Items",
+        "",
+        "| id | abstained | " + " | ".join(TABLE_SCORES) + " | ms |",
+        "|---" * (len(TABLE_SCORES) + 3) + "|",
+    ]
     for it in ordered_items(data):
         cells = " | ".join(_fmt(it["scores"].get(n)) for n in TABLE_SCORES)
-        lines.append(f"| {it['id']} | {'yes' if it['abstained'] else 'no'} | {cells} | {_fmt(it['latency_ms'])} |")
+        lines.append(
+            f"| {it['id']} | {'yes' if it['abstained'] else 'no'} | {cells} | {_fmt(it['latency_ms'])} |"
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -105,37 +150,57 @@ def _bar_chart(data: dict[str, Any]) -> str:
     rows = _grouped(data["metrics"])
     width, label_w, bar_w, row_h = 760, 190, 460, 26
     top_ms = max((s for _, n, s in rows if n.endswith("_ms") and s), default=1.0) or 1.0
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{row_h * len(rows) + 10}" role="img" aria-label="metric scores">']
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{row_h * len(rows) + 10}" role="img" aria-label="metric scores">'
+    ]
     for i, (group, name, score) in enumerate(rows):
         y = 5 + i * row_h
         scale = top_ms if name.endswith("_ms") else 1.0
         frac = 0.0 if score is None else max(0.0, min(1.0, score / scale))
         colour = "#8a94a6" if name.endswith("_ms") else "#c4362c" if name == "false_abstention" else "#3867d6"
-        parts.append(f'<text x="0" y="{y + 16}" font-size="12" fill="#344054">{html.escape(group)} · {html.escape(name)}</text>')
+        parts.append(
+            f'<text x="0" y="{y + 16}" font-size="12" fill="#344054">{html.escape(group)} · {html.escape(name)}</text>'
+        )
         parts.append(f'<rect x="{label_w}" y="{y + 4}" width="{bar_w}" height="16" fill="#eef1f6"/>')
-        parts.append(f'<rect x="{label_w}" y="{y + 4}" width="{bar_w * frac:.1f}" height="16" fill="{colour}" opacity="0.85"/>')
+        parts.append(
+            f'<rect x="{label_w}" y="{y + 4}" width="{bar_w * frac:.1f}" height="16" fill="{colour}" opacity="0.85"/>'
+        )
         for v in data["metrics"][name]["individual_scores"]:
             if v is not None:
                 x = label_w + bar_w * max(0.0, min(1.0, v / scale))
-                parts.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{y + 2}" y2="{y + 22}" stroke="#101828" stroke-opacity="0.25"/>')
-        parts.append(f'<text x="{label_w + bar_w + 8}" y="{y + 16}" font-size="12" fill="#101828">{_fmt(score)}</text>')
+                parts.append(
+                    f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{y + 2}" y2="{y + 22}" stroke="#101828" stroke-opacity="0.25"/>'
+                )
+        parts.append(
+            f'<text x="{label_w + bar_w + 8}" y="{y + 16}" font-size="12" fill="#101828">{_fmt(score)}</text>'
+        )
     parts.append("</svg>")
     return "".join(parts)
 
 
 def _item_row(it: dict[str, Any]) -> str:
     e = html.escape
-    cells = "".join(f'<td class="num{" low" if isinstance(it["scores"].get(n), float) and it["scores"][n] < 0.5 else ""}">'
-                    f'{_fmt(it["scores"].get(n))}</td>' for n in TABLE_SCORES)
-    passages = "".join(f'<div class="passage{" hit" if p["matches"] else ""}">#{p["rank"]} {e(p["brief_id"])} '
-                       f'[{p["start"]}:{p["end"]}] {e(p["text"][:240])}…</div>' for p in it["passages"])
+    cells = "".join(
+        f'<td class="num{" low" if isinstance(it["scores"].get(n), float) and it["scores"][n] < 0.5 else ""}">'
+        f"{_fmt(it['scores'].get(n))}</td>"
+        for n in TABLE_SCORES
+    )
+    passages = "".join(
+        f'<div class="passage{" hit" if p["matches"] else ""}">#{p["rank"]} {e(p["brief_id"])} '
+        f"[{p['start']}:{p['end']}] {e(p['text'][:240])}…</div>"
+        for p in it["passages"]
+    )
     reference = f"<p><b>Reference:</b> {e(it['reference_answer'])}</p>" if it.get("reference_answer") else ""
-    details = (f"<details><summary>answer, passages</summary><p><b>Answer:</b> {e(it['answer'] or '')}</p>{reference}"
-               f"<p><b>Query used:</b> {e(it['rewritten_query'] or '')}</p>{passages}</details>")
+    details = (
+        f"<details><summary>answer, passages</summary><p><b>Answer:</b> {e(it['answer'] or '')}</p>{reference}"
+        f"<p><b>Query used:</b> {e(it['rewritten_query'] or '')}</p>{passages}</details>"
+    )
     failures = "<br>".join(e(f) for f in it["failures"]) or "–"
-    return (f'<tr class="{"fail" if it["failures"] else "ok"}"><td>{e(it["id"])}</td><td>{e(it["query"])}{" <i>(follow-up)</i>" if it["follow_up"] else ""}'
-            f'{details}</td><td>{"yes" if it["answerable"] else "no"}</td><td>{"yes" if it["abstained"] else "no"}</td>'
-            f'{cells}<td class="num">{_fmt(it["latency_ms"])}</td><td class="bad">{failures}</td></tr>')
+    return (
+        f'<tr class="{"fail" if it["failures"] else "ok"}"><td>{e(it["id"])}</td><td>{e(it["query"])}{" <i>(follow-up)</i>" if it["follow_up"] else ""}'
+        f"{details}</td><td>{'yes' if it['answerable'] else 'no'}</td><td>{'yes' if it['abstained'] else 'no'}</td>"
+        f'{cells}<td class="num">{_fmt(it["latency_ms"])}</td><td class="bad">{failures}</td></tr>'
+    )
 
 
 def render_html(data: dict[str, Any]) -> str:
@@ -144,9 +209,11 @@ def render_html(data: dict[str, Any]) -> str:
     heads = "".join(f"<th title='{e(n)}'>{e(SHORT[n])}</th>" for n in TABLE_SCORES)
     rows = "".join(_item_row(it) for it in ordered_items(data))
     failing = sum(1 for it in data["items"] if it["failures"])
-    return (f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Eval: {e(data['dataset']['name'])}</title>"
-            f"<style>{CSS}</style></head><body><h1>Eval: {e(data['dataset']['name'])}</h1><ul>{header}</ul>"
-            f"<h2>Metrics</h2><p>Bars are the scores; each tick is one question.</p>{_bar_chart(data)}"
-            f"<h2>Questions ({failing} of {len(data['items'])} with failures, listed first)</h2>"
-            f"<table><tr><th>id</th><th style='min-width:300px'>question</th><th>answer&shy;able</th><th>abst&shy;ained</th>{heads}<th>ms</th><th>failures</th></tr>{rows}</table>"
-            "</body></html>\n")
+    return (
+        f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Eval: {e(data['dataset']['name'])}</title>"
+        f"<style>{CSS}</style></head><body><h1>Eval: {e(data['dataset']['name'])}</h1><ul>{header}</ul>"
+        f"<h2>Metrics</h2><p>Bars are the scores; each tick is one question.</p>{_bar_chart(data)}"
+        f"<h2>Questions ({failing} of {len(data['items'])} with failures, listed first)</h2>"
+        f"<table><tr><th>id</th><th style='min-width:300px'>question</th><th>answer&shy;able</th><th>abst&shy;ained</th>{heads}<th>ms</th><th>failures</th></tr>{rows}</table>"
+        "</body></html>\n"
+    )

@@ -1,10 +1,9 @@
 """Run a dataset through the assistant and score it: one answer per item, then every metric.
 
 Each item is asked once, as a user would ask it (with its ``history`` for follow-ups); the retrieval metrics
-score the passages that answer was built from, so one run measures retrieval and answers together. With
-``mode="hybrid"`` the call is :meth:`Assistant.ask` itself; ``dense`` and ``bm25`` go through the same steps
-(rewrite, retrieve in that mode, answer). One untimed warm-up question runs first, so lazy loading does not
-land in the latency figures.
+score the passages that answer was built from, so one run measures retrieval and answers together. Every
+mode is :meth:`BriefsService.ask` itself (``mode`` selects hybrid, dense or BM25 retrieval). One untimed warm-up
+question runs first, so lazy loading does not land in the latency figures.
 
 >>> from eval import datasets, run                                                   # doctest: +SKIP
 >>> result = run.evaluate(datasets.load_dataset("eval/datasets/gold.jsonl"), Settings(), mode="bm25")   # doctest: +SKIP
@@ -21,13 +20,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from assistant.citations import CitationVerifier
 from assistant.errors import LLMError
-from assistant.models import Answer
-from assistant.protocols import Embedder
-from assistant.retrieve import Mode
-from assistant.rewrite import rewrite
-from assistant.service import Assistant
+from assistant.models import Answer, Mode
+from assistant.service import BriefsService
 from assistant.settings import Settings, get_settings
 from eval import metrics as m
 from eval.attribution import CitationScores, citation_precision, citation_recall, score_citations
@@ -68,46 +63,61 @@ class EvalResult:
         return {name: metric["score"] for name, metric in self.metrics.items()}
 
     def to_json(self) -> dict[str, Any]:
-        return {"dataset": self.dataset, "config": self.config, "created": self.created,
-                "summary": self.summary(), "metrics": self.metrics, "items": self.items}
+        return {
+            "dataset": self.dataset,
+            "config": self.config,
+            "created": self.created,
+            "summary": self.summary(),
+            "metrics": self.metrics,
+            "items": self.items,
+        }
 
 
-def evaluate(dataset: EvalDataset, settings: Settings | dict | None = None, *, mode: Mode = "hybrid", top_k: int | None = None,
-             judge: bool = False, cache_dir: Path | None = None, embedder: Embedder | None = None,
-             progress: Progress | None = None) -> EvalResult:
-    """Index the dataset's sources (cached), ask every item, and score the answers."""
+def evaluate(
+    dataset: EvalDataset,
+    settings: Settings | dict | None = None,
+    *,
+    mode: Mode = "hybrid",
+    top_k: int | None = None,
+    judge: bool = False,
+    cache_dir: Path | None = None,
+    service: BriefsService | None = None,
+    progress: Progress | None = None,
+) -> EvalResult:
+    """Index the dataset's sources (cached), ask every item, and score the answers.
+
+    ``service`` lends its loaded models (tests pass one); the index itself is always the dataset's own."""
     if mode not in ("hybrid", "dense", "bm25"):
         raise ValueError(f"Unsupported retrieval mode {mode!r}; use 'hybrid', 'dense' or 'bm25'")
     settings = get_settings(settings)
-    if embedder is None:
-        from assistant.embedding import SentenceTransformerEmbedder
-
-        embedder = SentenceTransformerEmbedder.from_settings(settings)
-    indexed = prepare_index(dataset, settings, cache_dir, embedder)
-    assistant = Assistant(indexed, embedder=embedder)
+    indexed = prepare_index(dataset, settings, cache_dir, service)
+    assistant = BriefsService(indexed, embedder=service.embedder if service else None)
     k = top_k or settings.retrieval.top_k
     llm_judge, judge_note = make_judge(settings, judge)
     _ask(assistant, dataset.items[0], mode, k)  # warm-up: lazy loads stay out of the latencies
-    verifier = CitationVerifier(settings.answer, embedder)
     outcomes: list[ItemOutcome] = []
     for n, item in enumerate(dataset.items, 1):
-        outcomes.append(_score_item(_ask(assistant, item, mode, k), verifier, llm_judge))
+        outcomes.append(_score_item(_ask(assistant, item, mode, k), assistant, llm_judge))
         if progress:
             progress(n, len(dataset.items), item.id)
-    config = {"answerer": assistant.answerer.name, "mode": mode, "top_k": k, "judge": judge_note,
-              "index": display_path(indexed.data_dir), "settings": _relevant_settings(settings)}
-    scores = compute_metrics(outcomes, k, embedder, with_judge=llm_judge is not None)
-    return EvalResult(dataset.describe(), config, scores, [_record(o, scores, i) for i, o in enumerate(outcomes)])
+    config = {
+        "answerer": assistant.answerer.name,
+        "mode": mode,
+        "top_k": k,
+        "judge": judge_note,
+        "index": display_path(indexed.data_dir),
+        "settings": _relevant_settings(settings),
+    }
+    scores = compute_metrics(outcomes, k, assistant.embed, with_judge=llm_judge is not None)
+    return EvalResult(
+        dataset.describe(), config, scores, [_record(o, scores, i) for i, o in enumerate(outcomes)]
+    )
 
 
-def _ask(assistant: Assistant, item: EvalItem, mode: Mode, k: int) -> ItemOutcome:
+def _ask(assistant: BriefsService, item: EvalItem, mode: Mode, k: int) -> ItemOutcome:
     t0 = time.perf_counter()
     try:
-        if mode == "hybrid":
-            answer = assistant.ask(item.query, history=item.history, top_k=k)
-        else:
-            query = rewrite(item.query, item.history, assistant.generator)
-            answer = assistant.answerer.answer(item.query, assistant.retriever.retrieve(query, None, k, mode))
+        answer = assistant.ask(item.query, history=item.history, top_k=k, mode=mode)
     except LLMError as e:
         logger.warning("item %s failed: %s", item.id, e)
         return ItemOutcome(item, None, (time.perf_counter() - t0) * 1000, error=str(e))
@@ -115,16 +125,22 @@ def _ask(assistant: Assistant, item: EvalItem, mode: Mode, k: int) -> ItemOutcom
     return ItemOutcome(item, answer, answer.timings.get("total_ms", wall))
 
 
-def _score_item(o: ItemOutcome, verifier: CitationVerifier, llm_judge: LLMJudge | None) -> ItemOutcome:
+def _score_item(o: ItemOutcome, assistant: BriefsService, llm_judge: LLMJudge | None) -> ItemOutcome:
     item, answer = o.item, o.answer
     if item.answerable and (item.reference_contexts or item.doc_ids):
         passages = answer.passages if answer else []
         if item.reference_contexts:
-            o.relevance = m.Relevance(m.match_references([p.text for p in passages], item.reference_contexts), len(item.reference_contexts))
+            o.relevance = m.Relevance(
+                m.match_references([p.text for p in passages], item.reference_contexts),
+                len(item.reference_contexts),
+            )
         else:
-            o.relevance = m.Relevance([{j for j, d in enumerate(item.doc_ids) if p.brief_id == d} for p in passages], len(item.doc_ids))
+            o.relevance = m.Relevance(
+                [{j for j, d in enumerate(item.doc_ids) if p.brief_id == d} for p in passages],
+                len(item.doc_ids),
+            )
     if answer is not None:
-        o.citations = score_citations(answer, verifier)
+        o.citations = score_citations(answer, assistant.supports)
         if llm_judge is not None:
             o.judge = llm_judge.judge(item, answer)
     return o
@@ -139,7 +155,9 @@ def _answer_or_blank(o: ItemOutcome) -> str | None:
     return m.answer_text(o.answer.text)
 
 
-def compute_metrics(outcomes: list[ItemOutcome], k: int, embedder: Embedder, with_judge: bool = False) -> dict[str, m.Metric]:
+def compute_metrics(
+    outcomes: list[ItemOutcome], k: int, embed: m.Embed, with_judge: bool = False
+) -> dict[str, m.Metric]:
     """Every metric over the outcomes, in report order."""
     rel = [o.relevance for o in outcomes]
     answers = [_answer_or_blank(o) for o in outcomes]
@@ -149,12 +167,19 @@ def compute_metrics(outcomes: list[ItemOutcome], k: int, embedder: Embedder, wit
     cites = [o.citations if o.citations and o.citations.recall is not None else None for o in outcomes]
     ms = [o.latency_ms for o in outcomes]
     out: dict[str, m.Metric] = {
-        "hit_at_k": m.hit_at_k(rel, k), "mrr": m.mrr(rel, k), "ndcg_at_k": m.ndcg_at_k(rel, k), "context_recall": m.context_recall(rel, k),
+        "hit_at_k": m.hit_at_k(rel, k),
+        "mrr": m.mrr(rel, k),
+        "ndcg_at_k": m.ndcg_at_k(rel, k),
+        "context_recall": m.context_recall(rel, k),
         "key_fact_recall": m.key_fact_recall(answers, [o.item.key_facts for o in outcomes]),
-        "token_f1": m.token_f1(answers, refs), "answer_similarity": m.answer_similarity(answers, refs, embedder),
-        "citation_recall": citation_recall(cites), "citation_precision": citation_precision(cites),
-        "correct_abstention": m.correct_abstention(abstained, answerable), "false_abstention": m.false_abstention(abstained, answerable),
-        "latency_p50_ms": m.latency(ms, 50), "latency_p95_ms": m.latency(ms, 95),
+        "token_f1": m.token_f1(answers, refs),
+        "answer_similarity": m.answer_similarity(answers, refs, embed),
+        "citation_recall": citation_recall(cites),
+        "citation_precision": citation_precision(cites),
+        "correct_abstention": m.correct_abstention(abstained, answerable),
+        "false_abstention": m.false_abstention(abstained, answerable),
+        "latency_p50_ms": m.latency(ms, 50),
+        "latency_p95_ms": m.latency(ms, 95),
     }
     if with_judge:
         for name in ("judge_faithfulness", "judge_correctness"):
@@ -182,22 +207,50 @@ def _failures(o: ItemOutcome, scores: dict[str, float | None]) -> list[str]:
 
 
 def _record(o: ItemOutcome, metrics: dict[str, m.Metric], i: int) -> dict[str, Any]:
-    scores = {name: metric["individual_scores"][i] for name, metric in metrics.items() if name not in ("latency_p50_ms", "latency_p95_ms")}
+    scores = {
+        name: metric["individual_scores"][i]
+        for name, metric in metrics.items()
+        if name not in ("latency_p50_ms", "latency_p95_ms")
+    }
     a = o.answer
     matched = o.relevance.matches if o.relevance else []
     return {
-        "id": o.item.id, "query": o.item.query, "answerable": o.item.answerable, "follow_up": bool(o.item.history),
-        "rewritten_query": a.query if a else None, "answer": a.text if a else None, "abstained": bool(a and a.abstained),
-        "reference_answer": o.item.reference_answer, "latency_ms": round(o.latency_ms, 1), "error": o.error,
-        "scores": scores, "failures": _failures(o, scores),
-        "citations": [{"n": c.n, "brief_id": c.brief_id, "start": c.start, "end": c.end, "quote": c.quote} for c in (a.citations if a else [])],
-        "passages": [{"rank": r + 1, "brief_id": p.brief_id, "start": p.start, "end": p.end, "score": p.score,
-                      "matches": sorted(matched[r]) if r < len(matched) else [], "text": p.text[:PASSAGE_PREVIEW]}
-                     for r, p in enumerate(a.passages if a else [])],
+        "id": o.item.id,
+        "query": o.item.query,
+        "answerable": o.item.answerable,
+        "follow_up": bool(o.item.history),
+        "rewritten_query": a.query if a else None,
+        "answer": a.text if a else None,
+        "abstained": bool(a and a.abstained),
+        "reference_answer": o.item.reference_answer,
+        "latency_ms": round(o.latency_ms, 1),
+        "error": o.error,
+        "scores": scores,
+        "failures": _failures(o, scores),
+        "citations": [
+            {"n": c.n, "brief_id": c.brief_id, "start": c.start, "end": c.end, "quote": c.quote}
+            for c in (a.citations if a else [])
+        ],
+        "passages": [
+            {
+                "rank": r + 1,
+                "brief_id": p.brief_id,
+                "start": p.start,
+                "end": p.end,
+                "score": p.score,
+                "matches": sorted(matched[r]) if r < len(matched) else [],
+                "text": p.text[:PASSAGE_PREVIEW],
+            }
+            for r, p in enumerate(a.passages if a else [])
+        ],
     }
 
 
 def _relevant_settings(settings: Settings) -> dict[str, Any]:
-    return {"embed_model": settings.embed_model or "bundled", "chunk": settings.chunk.model_dump(),
-            "retrieval": settings.retrieval.model_dump(), "answer": settings.answer.model_dump(),
-            "llm_model": settings.llm.model if settings.answerer != "extractive" else None}
+    return {
+        "embed_model": settings.embed_model or "bundled",
+        "chunk": settings.chunk.model_dump(),
+        "retrieval": settings.retrieval.model_dump(),
+        "answer": settings.answer.model_dump(),
+        "llm_model": settings.llm.model if settings.answerer != "extractive" else None,
+    }

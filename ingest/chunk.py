@@ -29,8 +29,16 @@ def make_splitter(size: int, overlap: int, max_tokens: int, tokenize: Callable[[
     limit = max_tokens - 2  # [CLS] and [SEP]
     size = min(size, limit)
     if overlap >= size:
-        raise ConfigError(f"chunk overlap ({overlap}) must be smaller than the chunk size ({size}); set BRIEFS_CHUNK__OVERLAP lower")
-    return SentenceSplitter(chunk_size=size, chunk_overlap=overlap, tokenizer=tokenize, paragraph_separator="\n\n", include_metadata=False)
+        raise ConfigError(
+            f"chunk overlap ({overlap}) must be smaller than the chunk size ({size}); set BRIEFS_CHUNK__OVERLAP lower"
+        )
+    return SentenceSplitter(
+        chunk_size=size,
+        chunk_overlap=overlap,
+        tokenizer=tokenize,
+        paragraph_separator="\n\n",
+        include_metadata=False,
+    )
 
 
 def chunk_text(text: str, sections: list[tuple[int, str]], splitter: object) -> list[Chunk]:
@@ -46,7 +54,7 @@ def chunk_text(text: str, sections: list[tuple[int, str]], splitter: object) -> 
                 continue
             s, e = span
             cursor = s + 1
-            chunks.append(Chunk(len(chunks), start + s, start + e, heading, text[start + s:start + e]))
+            chunks.append(Chunk(len(chunks), start + s, start + e, heading, text[start + s : start + e]))
     return chunks
 
 

@@ -17,7 +17,15 @@ from assistant.errors import IngestError
 
 logger = logging.getLogger(__name__)
 
-SUFFIXES = {".txt": "txt", ".md": "md", ".markdown": "md", ".html": "html", ".htm": "html", ".pdf": "pdf", ".docx": "docx"}
+SUFFIXES = {
+    ".txt": "txt",
+    ".md": "md",
+    ".markdown": "md",
+    ".html": "html",
+    ".htm": "html",
+    ".pdf": "pdf",
+    ".docx": "docx",
+}
 SIDE_FILES = {"manifest.csv", "readme.md"}
 
 
@@ -39,12 +47,16 @@ def load_file(path: Path, max_bytes: int) -> RawDoc:
     """Parse ``path``; raise IngestError naming the reason when it can't be ingested."""
     kind = SUFFIXES.get(path.suffix.lower())
     if kind is None:
-        raise IngestError(f"unsupported file type {path.suffix or '(none)'!r}; supported: {', '.join(sorted(SUFFIXES))}")
+        raise IngestError(
+            f"unsupported file type {path.suffix or '(none)'!r}; supported: {', '.join(sorted(SUFFIXES))}"
+        )
     size = path.stat().st_size
     if size == 0:
         raise IngestError("file is empty")
     if size > max_bytes:
-        raise IngestError(f"file is {size / 2**20:.1f} MiB, over the limit of {max_bytes / 2**20:.1f} MiB (BRIEFS_INGEST__MAX_FILE_MB)")
+        raise IngestError(
+            f"file is {size / 2**20:.1f} MiB, over the limit of {max_bytes / 2**20:.1f} MiB (BRIEFS_INGEST__MAX_FILE_MB)"
+        )
     data = path.read_bytes()
     digest = hashlib.sha256(data).hexdigest()
     parser = {"txt": _text, "md": _markdown, "html": _html, "pdf": _pdf, "docx": _docx}[kind]
@@ -61,7 +73,9 @@ def _decode(data: bytes) -> str:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
-        raise IngestError(f"not valid UTF-8 (byte 0x{data[e.start]:02x} at offset {e.start}); re-save the file as UTF-8") from e
+        raise IngestError(
+            f"not valid UTF-8 (byte 0x{data[e.start]:02x} at offset {e.start}); re-save the file as UTF-8"
+        ) from e
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
@@ -87,13 +101,19 @@ def _html(path: Path, data: bytes) -> RawDoc:
     import trafilatura
 
     html = _decode(data)
-    text = trafilatura.extract(html, output_format="markdown", include_comments=False, include_tables=True, favor_precision=True)
+    text = trafilatura.extract(
+        html, output_format="markdown", include_comments=False, include_tables=True, favor_precision=True
+    )
     if not text:
         raise IngestError("no main text found in the HTML")
     info = trafilatura.extract_metadata(html)
     meta: dict[str, Any] = {}
     if info is not None:
-        meta = {k: getattr(info, k) for k in ("title", "author", "date", "sitename", "url") if getattr(info, k, None)}
+        meta = {
+            k: getattr(info, k)
+            for k in ("title", "author", "date", "sitename", "url")
+            if getattr(info, k, None)
+        }
     return RawDoc(path, "html", text, "", {"format": meta})
 
 
@@ -113,7 +133,9 @@ def _pdf(path: Path, data: bytes) -> RawDoc:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, OSError) as e:
         raise IngestError(f"corrupted or unreadable PDF: {e}") from e
-    meta = {k: str(info.get(f"/{k.capitalize()}")) for k in ("title", "author") if info.get(f"/{k.capitalize()}")}
+    meta = {
+        k: str(info.get(f"/{k.capitalize()}")) for k in ("title", "author") if info.get(f"/{k.capitalize()}")
+    }
     if info.get("/CreationDate"):
         meta["date"] = str(info.get("/CreationDate"))
     return RawDoc(path, "pdf", "\n\n".join(pages), "", {"format": meta}, pages=pages)
@@ -138,5 +160,9 @@ def _docx(path: Path, data: bytes) -> RawDoc:
         style = (p.style.name or "").lower() if p.style is not None else ""
         parts.append(f"## {text}" if style.startswith(("heading", "title")) else text)
     props = document.core_properties
-    meta = {"title": props.title, "author": props.author, "date": props.created.isoformat() if props.created else None}
+    meta = {
+        "title": props.title,
+        "author": props.author,
+        "date": props.created.isoformat() if props.created else None,
+    }
     return RawDoc(path, "docx", "\n\n".join(parts), "", {"format": {k: v for k, v in meta.items() if v}})

@@ -20,7 +20,20 @@ from assistant.errors import IngestError
 BYLINE = re.compile(
     r"^[–—-]\s*(?P<name>[A-Z][\w.'’ -]{2,80}?)\s+(?:is|was|serves as)\s+(?:an?|the)\s+[^.]*?\b(?:at|of|with)\s+(?:the\s+)?(?P<org>[A-Z][^.]*?(?:\([A-Z]+\))?)\.?\s*$"
 )
-MANIFEST_FIELDS = {"path", "file", "id", "title", "authors", "author", "organisation", "organization", "date", "source", "series", "version"}
+MANIFEST_FIELDS = {
+    "path",
+    "file",
+    "id",
+    "title",
+    "authors",
+    "author",
+    "organisation",
+    "organization",
+    "date",
+    "source",
+    "series",
+    "version",
+}
 
 
 def parse_date(value: Any) -> str | None:
@@ -41,7 +54,9 @@ def parse_date(value: Any) -> str | None:
     from dateutil import parser
 
     try:
-        return parser.parse(text, dayfirst=False, fuzzy=True, default=dt.datetime(2000, 1, 1)).date().isoformat()
+        return (
+            parser.parse(text, dayfirst=False, fuzzy=True, default=dt.datetime(2000, 1, 1)).date().isoformat()
+        )
     except (ValueError, OverflowError):
         return None
 
@@ -72,13 +87,29 @@ def byline(line: str) -> tuple[str, str] | None:
 JUNK_TITLE = re.compile(r"^(untitled|microsoft word|document\d*|doc\d+|slide \d+)|\.(docx?|pdf)$", re.I)
 
 
-def extract(header: dict[str, str], format_meta: dict[str, Any], frontmatter: dict[str, Any], text: str, title: str | None,
-            path: Path, kind: str = "md", raw: str = "") -> dict[str, Any]:
+def extract(
+    header: dict[str, str],
+    format_meta: dict[str, Any],
+    frontmatter: dict[str, Any],
+    text: str,
+    title: str | None,
+    path: Path,
+    kind: str = "md",
+    raw: str = "",
+) -> dict[str, Any]:
     """Merge metadata sources, weakest first: format metadata, header fields, bylines, front matter.
 
     The document's first heading is the title, except that a real title in PDF/DOCX properties wins.
     ``text`` is the cleaned text (bylines); ``raw`` the parsed text before cleaning (overview tables)."""
-    meta: dict[str, Any] = {"title": None, "authors": [], "organisation": None, "date": None, "source": None, "series": None, "version": None}
+    meta: dict[str, Any] = {
+        "title": None,
+        "authors": [],
+        "organisation": None,
+        "date": None,
+        "source": None,
+        "series": None,
+        "version": None,
+    }
     meta["title"] = format_meta.get("title")
     meta["authors"] = split_authors(format_meta.get("author"))
     meta["organisation"] = format_meta.get("sitename")
@@ -88,7 +119,12 @@ def extract(header: dict[str, str], format_meta: dict[str, Any], frontmatter: di
     if title and not (kind in ("pdf", "docx") and format_title and not JUNK_TITLE.search(format_title)):
         meta["title"] = title
     h = header
-    authors = h.get("author(s)") or h.get("authors") or h.get("author") or _table_field(raw or text, ("Author", "Authors"))
+    authors = (
+        h.get("author(s)")
+        or h.get("authors")
+        or h.get("author")
+        or _table_field(raw or text, ("Author", "Authors"))
+    )
     if authors:
         meta["authors"] = split_authors(authors)
     date = h.get("publication date") or h.get("date") or _table_field(raw or text, ("Publication Date",))
@@ -153,7 +189,9 @@ def read_manifest(folder: Path) -> dict[str, dict[str, str]]:
             raise IngestError(f"{manifest}: needs a 'path' or 'file' column; found {sorted(cols)}")
         unknown = cols - MANIFEST_FIELDS
         if unknown:
-            raise IngestError(f"{manifest}: unknown column(s) {sorted(unknown)}; valid: {sorted(MANIFEST_FIELDS)}")
+            raise IngestError(
+                f"{manifest}: unknown column(s) {sorted(unknown)}; valid: {sorted(MANIFEST_FIELDS)}"
+            )
         rows = {}
         for row in reader:
             row = {k.strip().lower(): (v or "").strip() for k, v in row.items() if k}

@@ -1,4 +1,4 @@
-"""API keys, shared by the HTTP API and the web UI (framework-free)."""
+"""API keys, shared by the HTTP API, the web UI and the MCP endpoint (framework-free)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from assistant.settings import Settings
 
 def api_keys(settings: Settings) -> list[str]:
     """The configured keys (BRIEFS_API_KEYS, comma-separated)."""
-    return [k.strip() for k in settings.api_keys.split(",") if k.strip()]
+    return settings.api_key_values()
 
 
 def key_is_valid(settings: Settings, key: str | None) -> bool:

@@ -5,7 +5,6 @@ Every command takes ``--data-dir`` (or ``BRIEFS_DATA_DIR``); other settings come
 
 from __future__ import annotations
 
-import functools
 import json
 import logging
 import sys
@@ -15,41 +14,13 @@ from typing import Any
 
 import click
 
-from assistant.errors import BriefsError
-from assistant.settings import configure_offline, get_settings
+from assistant.settings import configure_offline
+from ui.cli_options import settings_options
 
 configure_offline()
 logger = logging.getLogger(__name__)
 
-
-def common(func: Callable[..., Any]) -> Callable[..., Any]:
-    """--data-dir, --answerer and -v on every command; BriefsError becomes a clean 'Error: …'."""
-
-    @click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-                  help="Data directory (store, registry, keyword index). Default: $BRIEFS_DATA_DIR or ./data")
-    @click.option("--answerer", type=click.Choice(["extractive", "llamacpp", "openai"]), default=None,
-                  help="Answerer (default: $BRIEFS_ANSWERER or extractive).")
-    @click.option("-v", "--verbose", count=True, help="More logging (-vv for debug).")
-    @functools.wraps(func)
-    def wrapper(*args: Any, data_dir: Path | None, answerer: str | None, verbose: int, **kwargs: Any) -> Any:
-        logging.basicConfig(level=[logging.WARNING, logging.INFO, logging.DEBUG][min(verbose, 2)], format="%(levelname)s %(name)s: %(message)s")
-        for noisy in ("transformers", "sentence_transformers", "bm25s", "httpx", "chromadb"):
-            logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
-        overrides: dict[str, Any] = {}
-        if data_dir is not None:
-            overrides["data_dir"] = data_dir
-        if answerer is not None:
-            overrides["answerer"] = answerer
-        try:
-            settings = get_settings(overrides)
-        except ValueError as e:
-            raise click.ClickException(f"Invalid settings: {e}") from e
-        try:
-            return func(*args, settings=settings, **kwargs)
-        except BriefsError as e:
-            raise click.ClickException(str(e)) from e
-
-    return wrapper
+common = settings_options("data_dir", "answerer")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -64,9 +35,9 @@ def cli() -> None:
 @common
 def ingest(paths: tuple[Path, ...], prune: bool, as_json: bool, settings: Any) -> None:
     """Ingest briefs (.txt .md .html .pdf .docx; folders recursively). Unchanged files are skipped."""
-    from ingest.pipeline import Ingestor
+    from assistant.service import BriefsService
 
-    ingestor = Ingestor(settings)
+    service = BriefsService(settings)
     bar = None
     if sys.stderr.isatty() and not as_json:
         from tqdm import tqdm
@@ -79,7 +50,7 @@ def ingest(paths: tuple[Path, ...], prune: bool, as_json: bool, settings: Any) -
             bar.set_postfix_str(Path(path).name[:40])
             bar.update(1)
 
-    report = ingestor.ingest(paths, prune=prune, progress=progress)
+    report = service.ingest(paths, prune=prune, progress=progress)
     if bar is not None:
         bar.close()
     if as_json:
@@ -87,8 +58,10 @@ def ingest(paths: tuple[Path, ...], prune: bool, as_json: bool, settings: Any) -
         out.pop("ids")
         click.echo(json.dumps(out))
     else:
-        click.echo(f"added {report.added}, updated {report.updated}, unchanged {report.unchanged}, removed {report.removed}, "
-                   f"failed {len(report.failed)} — {report.briefs} briefs, {report.chunks} chunks in {settings.data_dir}")
+        click.echo(
+            f"added {report.added}, updated {report.updated}, unchanged {report.unchanged}, removed {report.removed}, "
+            f"failed {len(report.failed)} — {report.briefs} briefs, {report.chunks} chunks in {settings.data_dir}"
+        )
         for s in report.skipped:
             click.echo(f"skipped {s['path']}: {s['error']}", err=True)
         for f in report.failed:
@@ -107,9 +80,9 @@ def docs() -> None:
 @common
 def docs_list(as_json: bool, settings: Any) -> None:
     """List briefs with their metadata and chunk counts."""
-    from assistant.store import BriefStore
+    from assistant.service import BriefsService
 
-    briefs = BriefStore(settings).list_briefs()
+    briefs = BriefsService(settings).list_briefs()
     if as_json:
         click.echo(json.dumps([b.model_dump() for b in briefs], indent=2))
         return
@@ -123,56 +96,82 @@ def docs_list(as_json: bool, settings: Any) -> None:
 @common
 def docs_delete(brief_id: str, settings: Any) -> None:
     """Delete one brief (its chunks, vectors and keyword entries)."""
-    from assistant.sentences import SentenceIndex
-    from assistant.store import BriefStore
-    from ingest.pipeline import remove_brief
+    from assistant.service import BriefsService
 
-    store = BriefStore(settings)  # no embedder needed to delete
-    remove_brief(store, SentenceIndex(settings.data_dir / "sentences.sqlite3"), brief_id)
-    store.keyword_index()
+    BriefsService(settings).delete(brief_id)  # loads no model
     click.echo(f"deleted {brief_id}")
 
 
 def filter_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    for opt in reversed([
-        click.option("--author", help="Only briefs by this author (substring)."),
-        click.option("--organisation", "--org", "organisation", help="Only briefs from this organisation (substring)."),
-        click.option("--brief", "brief_ids", multiple=True, help="Only this brief id (repeatable)."),
-        click.option("--since", "date_from", help="Published on or after YYYY-MM-DD."),
-        click.option("--until", "date_to", help="Published on or before YYYY-MM-DD."),
-        click.option("--all-versions", is_flag=True, help="Include older versions of a brief."),
-        click.option("--top-k", type=click.IntRange(1, 100), default=None, help="Passages to retrieve."),
-    ]):
+    for opt in reversed(
+        [
+            click.option("--author", help="Only briefs by this author (substring)."),
+            click.option(
+                "--organisation",
+                "--org",
+                "organisation",
+                help="Only briefs from this organisation (substring).",
+            ),
+            click.option("--brief", "brief_ids", multiple=True, help="Only this brief id (repeatable)."),
+            click.option("--since", "date_from", help="Published on or after YYYY-MM-DD."),
+            click.option("--until", "date_to", help="Published on or before YYYY-MM-DD."),
+            click.option("--all-versions", is_flag=True, help="Include older versions of a brief."),
+            click.option("--top-k", type=click.IntRange(1, 100), default=None, help="Passages to retrieve."),
+        ]
+    ):
         func = opt(func)
     return func
 
 
-def make_filters(author: str | None, organisation: str | None, brief_ids: tuple[str, ...], date_from: str | None,
-                 date_to: str | None, all_versions: bool) -> Any:
+def make_filters(
+    author: str | None,
+    organisation: str | None,
+    brief_ids: tuple[str, ...],
+    date_from: str | None,
+    date_to: str | None,
+    all_versions: bool,
+) -> Any:
     from pydantic import ValidationError
 
     from assistant.models import Filters
 
     try:
-        return Filters(author=author, organisation=organisation, brief_id=list(brief_ids) or None,
-                       date_from=date_from, date_to=date_to, all_versions=all_versions)
+        return Filters(
+            author=author,
+            organisation=organisation,
+            brief_id=list(brief_ids) or None,
+            date_from=date_from,
+            date_to=date_to,
+            all_versions=all_versions,
+        )
     except ValidationError as e:
-        raise click.BadParameter("; ".join(f"{'.'.join(map(str, err['loc']))}: {err['msg']} (got {err.get('input')!r})" for err in e.errors())) from e
+        raise click.BadParameter(
+            "; ".join(
+                f"{'.'.join(map(str, err['loc']))}: {err['msg']} (got {err.get('input')!r})"
+                for err in e.errors()
+            )
+        ) from e
 
 
 @cli.command()
 @click.argument("question")
 @click.option("--json", "as_json", is_flag=True, help="Print the Answer object as JSON.")
-@click.option("--history", type=click.File("r"), default=None, help='JSON list of prior turns [{"role", "content"}].')
+@click.option(
+    "--history", type=click.File("r"), default=None, help='JSON list of prior turns [{"role", "content"}].'
+)
 @filter_options
 @common
-def ask(question: str, as_json: bool, history: Any, top_k: int | None, settings: Any, **filter_args: Any) -> None:
+def ask(
+    question: str, as_json: bool, history: Any, top_k: int | None, settings: Any, **filter_args: Any
+) -> None:
     """Answer QUESTION from the briefs, with [n] citations."""
-    from assistant.service import Assistant
+    from assistant.service import BriefsService
     from ui.render import render_answer
 
     turns = _read_history(history) if history else None
-    answer = Assistant(settings).ask(question, history=turns, filters=make_filters(**filter_args), top_k=top_k)
+    answer = BriefsService(settings).ask(
+        question, history=turns, filters=make_filters(**filter_args), top_k=top_k
+    )
     click.echo(answer.model_dump_json(indent=2) if as_json else render_answer(answer))
 
 
@@ -184,7 +183,10 @@ def _read_history(f: Any) -> list[dict[str, str]]:
     try:
         return [t.model_dump() for t in TypeAdapter(list[Turn]).validate_json(f.read())]
     except ValidationError as e:
-        raise click.BadParameter(f"{f.name}: expected a JSON list of {{'role': 'user'|'assistant', 'content': str}}: {e.errors()[0]['msg']} at {e.errors()[0]['loc']}", param_hint="--history") from e
+        raise click.BadParameter(
+            f"{f.name}: expected a JSON list of {{'role': 'user'|'assistant', 'content': str}}: {e.errors()[0]['msg']} at {e.errors()[0]['loc']}",
+            param_hint="--history",
+        ) from e
 
 
 @cli.command()
@@ -199,24 +201,32 @@ def chat(top_k: int | None, settings: Any, **filter_args: Any) -> None:
 
 @cli.command()
 @click.option("--host", default=None, help="Interface to bind (default: $BRIEFS_HOST or 127.0.0.1).")
-@click.option("--port", type=click.IntRange(1, 65535), default=None, help="Port (default: $BRIEFS_PORT or 7860).")
+@click.option(
+    "--port", type=click.IntRange(1, 65535), default=None, help="Port (default: $BRIEFS_PORT or 7860)."
+)
 @click.option("--no-web", is_flag=True, help="Serve the HTTP API only, without the web chat at /.")
 @common
 def serve(host: str | None, port: int | None, no_web: bool, settings: Any) -> None:
     """Serve the web chat at / and the HTTP API under /v1 (OpenAI-compatible chat, docs at /docs)."""
     import uvicorn
 
-    from ui.http import create_app
-    from ui.services import Services
+    from assistant.service import BriefsService
+    from ui.http.app import create_app
 
-    settings = settings.model_copy(update={k: v for k, v in {"host": host, "port": port}.items() if v is not None})
-    services = Services(settings)
-    services.assistant  # noqa: B018  load the store and models now: errors surface here, not on the first request
-    app = create_app(settings, services=services, with_web=not no_web)
+    settings = settings.model_copy(
+        update={k: v for k, v in {"host": host, "port": port}.items() if v is not None}
+    )
+    service = BriefsService(settings)
+    service.warm_up()  # load the store and models now: errors surface here, not on the first request
+    app = create_app(settings, service=service, with_web=not no_web)
     url = f"http://{settings.host}:{settings.port}"
-    click.echo(f"Serving briefs from {settings.data_dir} at {url}  (API docs: {url}/docs; OpenAI base_url: {url}/v1)")
+    click.echo(
+        f"Serving briefs from {settings.data_dir} at {url}  (API docs: {url}/docs; OpenAI base_url: {url}/v1)"
+    )
     level = logging.getLogger().getEffectiveLevel()
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="info" if level <= logging.INFO else "warning")
+    uvicorn.run(
+        app, host=settings.host, port=settings.port, log_level="info" if level <= logging.INFO else "warning"
+    )
 
 
 @cli.group("settings")
@@ -229,8 +239,8 @@ def settings_group() -> None:
 def settings_show(settings: Any) -> None:
     """Print the effective settings as JSON (API keys masked)."""
     shown = settings.model_dump(mode="json")
-    if shown.get("api_keys"):
-        shown["api_keys"] = f"<{len([k for k in settings.api_keys.split(',') if k.strip()])} key(s) set>"
+    keys = settings.api_key_values()
+    shown["api_keys"] = f"<{len(keys)} key(s) set>" if keys else ""
     click.echo(json.dumps(shown, indent=2))
 
 

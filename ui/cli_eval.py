@@ -1,8 +1,8 @@
 """``briefs eval``: run the eval suite on a dataset, and gate regressions against a baseline report.
 
-    briefs eval run --dataset eval/datasets/gold.jsonl
-    briefs eval run --dataset /work/shared/evaldata/paul_graham_essay --mode dense --top-k 5
-    briefs eval compare eval/baselines/gold.json eval/reports/gold-hybrid-…/report.json --tolerance mrr=0.05
+briefs eval run --dataset eval/datasets/gold.jsonl
+briefs eval run --dataset ../shared/evaldata/paul_graham_essay --mode dense --top-k 5
+briefs eval compare eval/baselines/gold.json eval/reports/gold-hybrid-…/report.json --tolerance mrr=0.05
 """
 
 from __future__ import annotations
@@ -14,49 +14,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 import click
-from pydantic import ValidationError
 
 from assistant.errors import BriefsError
-from assistant.settings import configure_offline, get_settings
+from assistant.settings import configure_offline
+from ui.cli_options import settings_options
 
 if TYPE_CHECKING:
-    from assistant.retrieve import Mode
+    from assistant.models import Mode
 
 configure_offline()
 logger = logging.getLogger(__name__)
 MAX_ITEMS_SHOWN = 15
-
-
-def _set_option(overrides: dict[str, Any], spec: str) -> None:
-    key, sep, value = spec.partition("=")
-    if not sep or not key.strip():
-        raise click.BadParameter(f"{spec!r}: use KEY=VALUE with a settings path, e.g. chunk.size=64 or retrieval.top_k=3", param_hint="--set")
-    node = overrides
-    *parents, leaf = key.strip().split(".")
-    for p in parents:
-        node = node.setdefault(p, {})
-    node[leaf] = value
-
-
-def _settings(answerer: str | None, sets: tuple[str, ...]) -> Any:
-    overrides: dict[str, Any] = {}
-    for spec in sets:
-        _set_option(overrides, spec)
-    if answerer:
-        overrides["answerer"] = answerer
-    try:
-        return get_settings(overrides)
-    except ValidationError as e:
-        problems = "; ".join(f"{'.'.join(map(str, err['loc']))}: {err['msg']} (got {err.get('input')!r})" for err in e.errors())
-        raise click.ClickException(f"Invalid settings: {problems}") from e
-    except ValueError as e:
-        raise click.ClickException(f"Invalid settings: {e}") from e
-
-
-def _configure_logging(verbose: int) -> None:
-    logging.basicConfig(level=[logging.WARNING, logging.INFO, logging.DEBUG][min(verbose, 2)], format="%(levelname)s %(name)s: %(message)s")
-    for noisy in ("transformers", "sentence_transformers", "bm25s", "httpx", "chromadb"):
-        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
 
 
 @click.group("eval")
@@ -65,45 +33,102 @@ def eval_group() -> None:
 
 
 @eval_group.command("run")
-@click.option("--dataset", "dataset_path", required=True, type=click.Path(exists=True, path_type=Path),
-              help="rag_dataset.json (or its folder) or a .jsonl file of labelled questions.")
-@click.option("--sources", multiple=True, type=click.Path(exists=True, path_type=Path),
-              help="Files or folders the questions are about (repeatable). Default: the dataset's source/ folder, "
-                   "its <stem>.meta.json sidecar, or corpus/.")
-@click.option("--answerer", type=click.Choice(["extractive", "llamacpp", "openai"]), default=None,
-              help="Answerer (default: $BRIEFS_ANSWERER or extractive).")
-@click.option("--mode", type=click.Choice(["hybrid", "dense", "bm25"]), default="hybrid", show_default=True, help="Retrieval mode.")
-@click.option("--top-k", type=click.IntRange(1, 100), default=None, help="Passages retrieved (default: retrieval.top_k).")
+@click.option(
+    "--dataset",
+    "dataset_path",
+    required=True,
+    type=click.Path(exists=True, path_type=Path),
+    help="rag_dataset.json (or its folder) or a .jsonl file of labelled questions.",
+)
+@click.option(
+    "--sources",
+    multiple=True,
+    type=click.Path(exists=True, path_type=Path),
+    help="Files or folders the questions are about (repeatable). Default: the dataset's source/ folder, "
+    "its <stem>.meta.json sidecar, or corpus/.",
+)
+@click.option(
+    "--mode",
+    type=click.Choice(["hybrid", "dense", "bm25"]),
+    default="hybrid",
+    show_default=True,
+    help="Retrieval mode.",
+)
+@click.option(
+    "--top-k",
+    type=click.IntRange(1, 100),
+    default=None,
+    help="Passages retrieved (default: retrieval.top_k).",
+)
 @click.option("--limit", type=click.IntRange(1), default=None, help="Only the first N items.")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Report folder. Default: eval/reports/<dataset>-<mode>-<timestamp>/")
-@click.option("--json", "as_json", is_flag=True, help="Print the summary and report paths as one JSON object.")
-@click.option("--judge", is_flag=True, help="Also score faithfulness and correctness with an LLM judge (needs BRIEFS_LLM__BASE_URL).")
-@click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Where indexes of dataset sources are cached. Default: eval/cache/")
-@click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", help="Override a setting, e.g. --set chunk.size=64 (repeatable).")
-@click.option("-v", "--verbose", count=True, help="More logging (-vv for debug).")
-def eval_run(dataset_path: Path, sources: tuple[Path, ...], answerer: str | None, mode: str, top_k: int | None, limit: int | None,
-             out: Path | None, as_json: bool, judge: bool, cache_dir: Path | None, sets: tuple[str, ...], verbose: int) -> None:
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Report folder. Default: eval/reports/<dataset>-<mode>-<timestamp>/",
+)
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print the summary and report paths as one JSON object."
+)
+@click.option(
+    "--judge",
+    is_flag=True,
+    help="Also score faithfulness and correctness with an LLM judge (needs BRIEFS_LLM__BASE_URL).",
+)
+@click.option(
+    "--cache-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Where indexes of dataset sources are cached. Default: eval/cache/",
+)
+@settings_options("answerer")
+def eval_run(
+    dataset_path: Path,
+    sources: tuple[Path, ...],
+    mode: str,
+    top_k: int | None,
+    limit: int | None,
+    out: Path | None,
+    as_json: bool,
+    judge: bool,
+    cache_dir: Path | None,
+    settings: Any,
+) -> None:
     """Run a dataset through the assistant and write JSON, Markdown and HTML reports."""
     from eval import datasets, report, run
 
-    _configure_logging(verbose)
-    settings = _settings(answerer, sets)
     try:
         dataset = datasets.load_dataset(dataset_path, list(sources) or None).limited(limit)
-        result = run.evaluate(dataset, settings, mode=cast("Mode", mode), top_k=top_k, judge=judge, cache_dir=cache_dir,
-                              progress=_progress_bar(len(dataset.items), as_json))
+        result = run.evaluate(
+            dataset,
+            settings,
+            mode=cast("Mode", mode),
+            top_k=top_k,
+            judge=judge,
+            cache_dir=cache_dir,
+            progress=_progress_bar(len(dataset.items), as_json),
+        )
     except BriefsError as e:
         raise click.ClickException(str(e)) from e
     paths = report.write_reports(result, out)
     if as_json:
-        click.echo(json.dumps({"summary": result.summary(), "config": result.config, "reports": {k: str(v) for k, v in paths.items()}}, indent=2))
+        click.echo(
+            json.dumps(
+                {
+                    "summary": result.summary(),
+                    "config": result.config,
+                    "reports": {k: str(v) for k, v in paths.items()},
+                },
+                indent=2,
+            )
+        )
         return
     for name, score in result.summary().items():
         click.echo(f"{name:<20} {'–' if score is None else score}")
     failing = sum(1 for it in result.items if it["failures"])
-    click.echo(f"{failing} of {len(result.items)} items with failures; reports: {paths['html']} (and report.json, report.md)")
+    click.echo(
+        f"{failing} of {len(result.items)} items with failures; reports: {paths['html']} (and report.json, report.md)"
+    )
 
 
 def _progress_bar(total: int, quiet: bool) -> Any:
@@ -125,8 +150,13 @@ def _progress_bar(total: int, quiet: bool) -> Any:
 @eval_group.command("compare")
 @click.argument("baseline", type=click.Path(exists=True, path_type=Path))
 @click.argument("current", type=click.Path(exists=True, path_type=Path))
-@click.option("--tolerance", "tolerances", multiple=True, metavar="METRIC=VALUE",
-              help="Allowed worsening, e.g. mrr=0.05, latency_p95_ms=50% or latency_p50_ms=inf (repeatable).")
+@click.option(
+    "--tolerance",
+    "tolerances",
+    multiple=True,
+    metavar="METRIC=VALUE",
+    help="Allowed worsening, e.g. mrr=0.05, latency_p95_ms=50% or latency_p50_ms=inf (repeatable).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the rows as JSON.")
 def eval_compare(baseline: Path, current: Path, tolerances: tuple[str, ...], as_json: bool) -> None:
     """Compare CURRENT with BASELINE (report.json files or their folders); exit 1 when a metric regressed."""
@@ -142,9 +172,27 @@ def eval_compare(baseline: Path, current: Path, tolerances: tuple[str, ...], as_
     worse_items = compare.new_failures(before, after)
     failed = [r.metric for r in rows if r.failed]
     if as_json:
-        click.echo(json.dumps({"rows": [{"metric": r.metric, "before": r.before, "after": r.after, "delta": r.delta,
-                                         "tolerance": str(r.tolerance), "status": r.status} for r in rows],
-                               "notes": notes, "new_item_failures": worse_items, "failed": failed}, indent=2))
+        click.echo(
+            json.dumps(
+                {
+                    "rows": [
+                        {
+                            "metric": r.metric,
+                            "before": r.before,
+                            "after": r.after,
+                            "delta": r.delta,
+                            "tolerance": str(r.tolerance),
+                            "status": r.status,
+                        }
+                        for r in rows
+                    ],
+                    "notes": notes,
+                    "new_item_failures": worse_items,
+                    "failed": failed,
+                },
+                indent=2,
+            )
+        )
     else:
         click.echo(compare.format_table(rows))
         for note in notes:
@@ -153,6 +201,10 @@ def eval_compare(baseline: Path, current: Path, tolerances: tuple[str, ...], as_
             click.echo(f"\n{len(worse_items)} item(s) with new failures:")
             for line in worse_items[:MAX_ITEMS_SHOWN]:
                 click.echo(f"  {line}")
-        click.echo(f"FAILED: {', '.join(failed)} regressed beyond tolerance" if failed else "OK: no metric regressed beyond its tolerance")
+        click.echo(
+            f"FAILED: {', '.join(failed)} regressed beyond tolerance"
+            if failed
+            else "OK: no metric regressed beyond its tolerance"
+        )
     if failed:
         sys.exit(1)

@@ -13,7 +13,9 @@ def render_answer(answer: Answer, width: int = 100) -> str:
             who = ", ".join(c.authors) or c.organisation or ""
             meta = " · ".join(x for x in (who, c.date) if x)
             quote = c.quote if len(c.quote) <= width * 2 else c.quote[: width * 2] + "…"
-            lines.append(f"  [{c.n}] {c.title}" + (f" ({meta})" if meta else "") + f" — {c.brief_id}:{c.start}-{c.end}")
+            lines.append(
+                f"  [{c.n}] {c.title}" + (f" ({meta})" if meta else "") + f" — {c.brief_id}:{c.start}-{c.end}"
+            )
             lines.append(f"      “{quote}”")
     return "\n".join(lines).rstrip()
 

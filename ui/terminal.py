@@ -29,12 +29,12 @@ def parse_filter(args: str) -> Filters:
 
 
 def run_chat(settings: Settings, filters: Filters, top_k: int | None) -> None:
-    from assistant.service import Assistant
+    from assistant.service import BriefsService
 
-    assistant = Assistant(settings)
+    assistant = BriefsService(settings)
     history: list[Turn] = []
     last: Answer | None = None
-    click.echo(f"Briefs Assistant — {len(assistant.briefs())} briefs. {HELP}")
+    click.echo(f"Briefs Assistant — {len(assistant.list_briefs())} briefs. {HELP}")
     while True:
         try:
             line = input("you> ").strip()
@@ -53,14 +53,18 @@ def run_chat(settings: Settings, filters: Filters, top_k: int | None) -> None:
             elif cmd == "/filter":
                 try:
                     filters = parse_filter(rest)
-                    click.echo(f"(filters: {filters.model_dump(exclude_none=True, exclude_defaults=True) or 'none'})")
+                    click.echo(
+                        f"(filters: {filters.model_dump(exclude_none=True, exclude_defaults=True) or 'none'})"
+                    )
                 except ValueError as e:
                     click.echo(f"(bad filter: {e})")
             elif cmd == "/sources":
                 if last is None:
                     click.echo("(no answer yet)")
                 for i, p in enumerate(last.passages if last else [], 1):
-                    click.echo(f"  {i}. {p.title} [{p.brief_id}:{p.start}-{p.end}] score {p.score:.4f}\n     {p.text[:160]}…")
+                    click.echo(
+                        f"  {i}. {p.title} [{p.brief_id}:{p.start}-{p.end}] score {p.score:.4f}\n     {p.text[:160]}…"
+                    )
             else:
                 click.echo(HELP)
             continue

@@ -6,16 +6,16 @@ import json
 
 from click.testing import CliRunner
 
-from assistant.service import Assistant
+from assistant.service import BriefsService
 
 
-def _assert_quotes_exact(assistant: Assistant, answer) -> None:  # type: ignore[no-untyped-def]
+def _assert_quotes_exact(assistant: BriefsService, answer) -> None:  # type: ignore[no-untyped-def]
     for c in answer.citations:
-        assert assistant.brief_text(c.brief_id)[c.start:c.end] == c.quote
+        assert assistant.brief_text(c.brief_id)[c.start : c.end] == c.quote
         assert f"[{c.n}]" in answer.text
 
 
-def test_visit_achievements_are_answered_with_exact_citations(assistant: Assistant) -> None:
+def test_visit_achievements_are_answered_with_exact_citations(assistant: BriefsService) -> None:
     answer = assistant.ask("What did the visit achieve?")
     assert not answer.abstained
     text = answer.text.lower()
@@ -27,7 +27,7 @@ def test_visit_achievements_are_answered_with_exact_citations(assistant: Assista
     assert [c.n for c in answer.citations] == list(range(1, len(answer.citations) + 1))
 
 
-def test_question_the_briefs_do_not_cover_abstains(assistant: Assistant) -> None:
+def test_question_the_briefs_do_not_cover_abstains(assistant: BriefsService) -> None:
     for question in ["What did Blinken say about Taiwan?", "How do I bake sourdough bread?"]:
         answer = assistant.ask(question)
         assert answer.abstained, (question, answer.text)
@@ -35,18 +35,18 @@ def test_question_the_briefs_do_not_cover_abstains(assistant: Assistant) -> None
         assert "don't cover" in answer.text
 
 
-def test_abstention_lists_the_closest_briefs(assistant: Assistant) -> None:
+def test_abstention_lists_the_closest_briefs(assistant: BriefsService) -> None:
     answer = assistant.ask("What did Blinken say about Taiwan?")
     assert "Blinken’s Visit to Beijing" in answer.text
 
 
-def test_answer_stays_within_the_relevant_brief(assistant: Assistant) -> None:
+def test_answer_stays_within_the_relevant_brief(assistant: BriefsService) -> None:
     answer = assistant.ask("What do the Arctic shipping authors recommend?")
     assert "icebreakers" in answer.text
     assert {c.brief_id for c in answer.citations} == {"arctic-shipping"}
 
 
-def test_newest_version_answers_unless_all_versions_requested(assistant: Assistant) -> None:
+def test_newest_version_answers_unless_all_versions_requested(assistant: BriefsService) -> None:
     answer = assistant.ask("How much will the XM30 program cost?")
     assert "51 billion" in answer.text and "45 billion" not in answer.text
     assert {c.brief_id for c in answer.citations} == {"xm30-v2"}
@@ -54,7 +54,7 @@ def test_newest_version_answers_unless_all_versions_requested(assistant: Assista
     assert {"xm30-v1", "xm30-v2"} <= {p.brief_id for p in passages}
 
 
-def test_stream_yields_sentences_then_the_verified_answer(assistant: Assistant) -> None:
+def test_stream_yields_sentences_then_the_verified_answer(assistant: BriefsService) -> None:
     events = list(assistant.stream("What did the visit achieve?"))
     assert [e.type for e in events][-1] == "answer" and all(e.type == "delta" for e in events[:-1])
     final = events[-1].answer
@@ -65,11 +65,25 @@ def test_stream_yields_sentences_then_the_verified_answer(assistant: Assistant) 
 def test_cli_ask_json_prints_the_answer_object(ingested_dir, tmp_path) -> None:  # type: ignore[no-untyped-def]
     from ui.cli import cli
 
-    result = CliRunner().invoke(cli, ["ask", "What did the visit achieve?", "--json", "--data-dir", str(ingested_dir)])
+    result = CliRunner().invoke(
+        cli, ["ask", "What did the visit achieve?", "--json", "--data-dir", str(ingested_dir)]
+    )
     assert result.exit_code == 0, result.output
     obj = json.loads(result.output)
     assert set(obj) >= {"text", "citations", "abstained", "passages", "timings"}
-    assert set(obj["citations"][0]) >= {"n", "brief_id", "title", "authors", "organisation", "date", "source", "quote", "start", "end", "score"}
+    assert set(obj["citations"][0]) >= {
+        "n",
+        "brief_id",
+        "title",
+        "authors",
+        "organisation",
+        "date",
+        "source",
+        "quote",
+        "start",
+        "end",
+        "score",
+    }
     assert set(obj["passages"][0]) >= {"brief_id", "title", "text", "start", "end", "score"}
 
 
@@ -77,14 +91,27 @@ def test_cli_history_file_and_its_errors(ingested_dir, tmp_path) -> None:  # typ
     from ui.cli import cli
 
     history = tmp_path / "h.json"
-    history.write_text(json.dumps([{"role": "user", "content": "Tell me about the Army's XM30 Mechanized Infantry Combat Vehicle."},
-                                   {"role": "assistant", "content": "It replaces the Bradley."}]))
-    result = CliRunner().invoke(cli, ["ask", "Who builds it?", "--json", "--history", str(history), "--data-dir", str(ingested_dir)])
+    history.write_text(
+        json.dumps(
+            [
+                {
+                    "role": "user",
+                    "content": "Tell me about the Army's XM30 Mechanized Infantry Combat Vehicle.",
+                },
+                {"role": "assistant", "content": "It replaces the Bradley."},
+            ]
+        )
+    )
+    result = CliRunner().invoke(
+        cli, ["ask", "Who builds it?", "--json", "--history", str(history), "--data-dir", str(ingested_dir)]
+    )
     obj = json.loads(result.output)
     assert "XM30" in obj["query"] and obj["citations"][0]["brief_id"] == "xm30-v2"
     assert "Rheinmetall" in obj["text"]
     history.write_text(json.dumps([{"role": "robot", "content": "x"}]))
-    bad = CliRunner().invoke(cli, ["ask", "Who builds it?", "--history", str(history), "--data-dir", str(ingested_dir)])
+    bad = CliRunner().invoke(
+        cli, ["ask", "Who builds it?", "--history", str(history), "--data-dir", str(ingested_dir)]
+    )
     assert bad.exit_code == 2 and "--history" in bad.output and "role" in bad.output
     bad_date = CliRunner().invoke(cli, ["ask", "x", "--since", "yesterday", "--data-dir", str(ingested_dir)])
     assert bad_date.exit_code == 2 and "date_from" in bad_date.output and "yesterday" in bad_date.output

@@ -15,8 +15,10 @@ def _turns(output: str) -> list[str]:
 
 
 def test_follow_up_uses_the_previous_turn_and_reset_forgets_it(ingested_dir: Path) -> None:
-    script = ("What is the Army's XM30 Mechanized Infantry Combat Vehicle?\nWho builds it?\n/sources\n"
-              "/reset\nWho builds it?\n/quit\n")
+    script = (
+        "What is the Army's XM30 Mechanized Infantry Combat Vehicle?\nWho builds it?\n/sources\n"
+        "/reset\nWho builds it?\n/quit\n"
+    )
     result = CliRunner().invoke(cli, ["chat", "--data-dir", str(ingested_dir)], input=script)
     assert result.exit_code == 0, result.output
     turns = _turns(result.output)

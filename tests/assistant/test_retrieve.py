@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 from assistant.models import Filters
-from assistant.service import Assistant
+from assistant.service import BriefsService
 
 
-def test_fusion_combines_dense_and_keyword_hits(assistant: Assistant) -> None:
+def test_fusion_combines_dense_and_keyword_hits(assistant: BriefsService) -> None:
     r = assistant.retriever
     keyword = r.retrieve("Tromsø", mode="bm25").passages  # a rare exact token only BM25 pins down
     assert keyword and keyword[0].brief_id == "arctic-shipping"
@@ -21,24 +21,34 @@ def test_fusion_combines_dense_and_keyword_hits(assistant: Assistant) -> None:
     assert scores == sorted(scores, reverse=True)
 
 
-def test_metadata_filters(assistant: Assistant) -> None:
+def test_metadata_filters(assistant: BriefsService) -> None:
     q = "policy recommendations"
     assert {p.brief_id for p in assistant.retrieve(q, Filters(author="lindqvist"))} == {"arctic-shipping"}
-    assert {p.brief_id for p in assistant.retrieve(q, Filters(organisation="global futures"))} == {"water-security"}
-    assert {p.brief_id for p in assistant.retrieve(q, Filters(brief_id=["semiconductors"]))} == {"semiconductors"}
-    in_2024 = {p.brief_id for p in assistant.retrieve(q, Filters(date_from=dt.date(2024, 1, 1), date_to=dt.date(2024, 12, 31)))}
+    assert {p.brief_id for p in assistant.retrieve(q, Filters(organisation="global futures"))} == {
+        "water-security"
+    }
+    assert {p.brief_id for p in assistant.retrieve(q, Filters(brief_id=["semiconductors"]))} == {
+        "semiconductors"
+    }
+    in_2024 = {
+        p.brief_id
+        for p in assistant.retrieve(q, Filters(date_from=dt.date(2024, 1, 1), date_to=dt.date(2024, 12, 31)))
+    }
     assert in_2024 == {"arctic-shipping", "semiconductors"}
     assert assistant.retrieve(q, Filters(author="nobody at all")) == []
 
 
-def test_newest_version_wins_by_default(assistant: Assistant) -> None:
+def test_newest_version_wins_by_default(assistant: BriefsService) -> None:
     default = {p.brief_id for p in assistant.retrieve("XM30 infantry combat vehicle", top_k=10)}
     assert "xm30-v2" in default and "xm30-v1" not in default
-    both = {p.brief_id for p in assistant.retrieve("XM30 infantry combat vehicle", Filters(all_versions=True), top_k=10)}
+    both = {
+        p.brief_id
+        for p in assistant.retrieve("XM30 infantry combat vehicle", Filters(all_versions=True), top_k=10)
+    }
     assert {"xm30-v1", "xm30-v2"} <= both
 
 
-def test_near_duplicate_passages_are_collapsed(assistant: Assistant) -> None:
+def test_near_duplicate_passages_are_collapsed(assistant: BriefsService) -> None:
     passages = assistant.retrieve("XM30 replacement for the M2 Bradley", Filters(all_versions=True), top_k=10)
     overviews = [p for p in passages if "planned replacement for the M2 Bradley" in p.text]
     texts = [set(p.text.split()) for p in overviews]
@@ -47,7 +57,7 @@ def test_near_duplicate_passages_are_collapsed(assistant: Assistant) -> None:
             assert len(texts[i] & texts[j]) / len(texts[i] | texts[j]) < 0.8
 
 
-def test_confidence_signal(assistant: Assistant) -> None:
+def test_confidence_signal(assistant: BriefsService) -> None:
     on_topic = assistant.retriever.retrieve("icebreaker fleet in the Arctic")
     off_topic = assistant.retriever.retrieve("best sourdough bread recipe")
     missing_entity = assistant.retriever.retrieve("What did Blinken say about Taiwan?")

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from assistant.answering.rewrite import is_follow_up, rewrite
 from assistant.models import Turn
-from assistant.rewrite import is_follow_up, rewrite
-from assistant.service import Assistant
+from assistant.service import BriefsService
 
-XM30 = [Turn(role="user", content="What is the Army's XM30 Mechanized Infantry Combat Vehicle?"),
-        Turn(role="assistant", content="It is the planned replacement for the Bradley [1].")]
+XM30 = [
+    Turn(role="user", content="What is the Army's XM30 Mechanized Infantry Combat Vehicle?"),
+    Turn(role="assistant", content="It is the planned replacement for the Bradley [1]."),
+]
 
 
 def test_follow_up_detection() -> None:
@@ -19,10 +21,13 @@ def test_follow_up_detection() -> None:
 def test_heuristic_rewrite_carries_the_entities_of_earlier_turns() -> None:
     query = rewrite("Who builds it?", XM30)
     assert query.startswith("Who builds it?") and "XM30" in query
-    assert rewrite("What did the Arctic brief recommend about icebreakers?", XM30) == "What did the Arctic brief recommend about icebreakers?"
+    assert (
+        rewrite("What did the Arctic brief recommend about icebreakers?", XM30)
+        == "What did the Arctic brief recommend about icebreakers?"
+    )
 
 
-def test_follow_up_retrieves_the_brief_of_the_previous_turn(assistant: Assistant) -> None:
+def test_follow_up_retrieves_the_brief_of_the_previous_turn(assistant: BriefsService) -> None:
     alone = assistant.retriever.retrieve("Who builds it?")
     answer = assistant.ask("Who builds it?", history=XM30)
     assert answer.citations and answer.citations[0].brief_id == "xm30-v2"
@@ -42,4 +47,7 @@ class _Rewriter:
 
 
 def test_llm_rewrite_is_used_when_an_llm_is_configured() -> None:
-    assert rewrite("Who builds it?", XM30, _Rewriter()) == "Which companies build the XM30 Mechanized Infantry Combat Vehicle?"
+    assert (
+        rewrite("Who builds it?", XM30, _Rewriter())
+        == "Which companies build the XM30 Mechanized Infantry Combat Vehicle?"
+    )

@@ -6,14 +6,26 @@ from pathlib import Path
 
 import pytest
 
-from ingest.pipeline import Ingestor
+from assistant.service import BriefsService
 from tests.conftest import CORPUS
 
-CHROME = ["Download PDF", "Version History", "[Citation]", "[Subscribe]", "Disclaimer:", "crsreports.congress.gov",
-          "Read Full Briefs", "Hide Overview", "Share/Save", "Subscribe to our newsletter", "](http", "[Listen]"]
+CHROME = [
+    "Download PDF",
+    "Version History",
+    "[Citation]",
+    "[Subscribe]",
+    "Disclaimer:",
+    "crsreports.congress.gov",
+    "Read Full Briefs",
+    "Hide Overview",
+    "Share/Save",
+    "Subscribe to our newsletter",
+    "](http",
+    "[Listen]",
+]
 
 
-def _briefs(ingestor: Ingestor) -> dict[str, object]:
+def _briefs(ingestor: BriefsService) -> dict[str, object]:
     return {b.id: b for b in ingestor.store.list_briefs()}
 
 
@@ -26,7 +38,9 @@ def make_pdf(path: Path, title: str, author: str, paragraphs: list[str]) -> Path
     pdf.set_font("helvetica", size=11)
     for i, para in enumerate(paragraphs):
         pdf.add_page()
-        pdf.cell(0, 8, "Policy Lab Briefing Series", new_x="LMARGIN", new_y="NEXT")  # running header on every page
+        pdf.cell(
+            0, 8, "Policy Lab Briefing Series", new_x="LMARGIN", new_y="NEXT"
+        )  # running header on every page
         pdf.multi_cell(0, 6, para)
         pdf.cell(0, 8, f"Page {i + 1} of {len(paragraphs)}", new_x="LMARGIN", new_y="NEXT")
     pdf.output(str(path))
@@ -40,14 +54,18 @@ def make_docx(path: Path, title: str, author: str) -> Path:
     document.core_properties.title = title
     document.core_properties.author = author
     document.add_heading("Fisheries Subsidies", level=1)
-    document.add_paragraph("The WTO agreement on fisheries subsidies entered into force in 2025 after two thirds of members ratified it.")
+    document.add_paragraph(
+        "The WTO agreement on fisheries subsidies entered into force in 2025 after two thirds of members ratified it."
+    )
     document.add_heading("Next steps", level=2)
-    document.add_paragraph("Negotiators still disagree on subsidies that contribute to overcapacity and overfishing.")
+    document.add_paragraph(
+        "Negotiators still disagree on subsidies that contribute to overcapacity and overfishing."
+    )
     document.save(str(path))
     return path
 
 
-def test_markdown_front_matter_metadata(ingestor: Ingestor, tiny_copy: Path) -> None:
+def test_markdown_front_matter_metadata(ingestor: BriefsService, tiny_copy: Path) -> None:
     ingestor.ingest([tiny_copy / "arctic-shipping.md"])
     b = _briefs(ingestor)["arctic-shipping"]
     assert b.title == "Melting Ice, New Lanes: Arctic Shipping and Security"
@@ -57,7 +75,7 @@ def test_markdown_front_matter_metadata(ingestor: Ingestor, tiny_copy: Path) -> 
     assert b.source == "https://example.org/briefs/arctic-shipping"
 
 
-def test_crs_header_metadata_and_versions_kept_apart(ingestor: Ingestor, tiny_copy: Path) -> None:
+def test_crs_header_metadata_and_versions_kept_apart(ingestor: BriefsService, tiny_copy: Path) -> None:
     ingestor.ingest([tiny_copy / "xm30-v1.md", tiny_copy / "xm30-v2.md"])
     briefs = _briefs(ingestor)
     v1, v2 = briefs["xm30-v1"], briefs["xm30-v2"]
@@ -68,7 +86,7 @@ def test_crs_header_metadata_and_versions_kept_apart(ingestor: Ingestor, tiny_co
     assert v2.title == "The Army's XM30 Mechanized Infantry Combat Vehicle"
 
 
-def test_html_meta_tags_and_boilerplate(ingestor: Ingestor, tiny_copy: Path) -> None:
+def test_html_meta_tags_and_boilerplate(ingestor: BriefsService, tiny_copy: Path) -> None:
     ingestor.ingest([tiny_copy / "water-security.html"])
     b = _briefs(ingestor)["water-security"]
     assert "Water Security in the Sahel" in b.title
@@ -79,7 +97,7 @@ def test_html_meta_tags_and_boilerplate(ingestor: Ingestor, tiny_copy: Path) -> 
     assert "Lake Chad has shrunk" in text and "newsletter" not in text and "About" not in text
 
 
-def test_text_byline_and_manifest_override(ingestor: Ingestor, tiny_copy: Path) -> None:
+def test_text_byline_and_manifest_override(ingestor: BriefsService, tiny_copy: Path) -> None:
     ingestor.ingest([tiny_copy / "semiconductors.txt"])
     b = _briefs(ingestor)["semiconductors"]
     assert b.title == "Chips and Alliances: Semiconductor Export Controls"
@@ -89,7 +107,7 @@ def test_text_byline_and_manifest_override(ingestor: Ingestor, tiny_copy: Path) 
     assert b.source == "https://example.org/briefs/chips-and-alliances"
 
 
-def test_corpus_brief_metadata_and_chrome(ingestor: Ingestor) -> None:
+def test_corpus_brief_metadata_and_chrome(ingestor: BriefsService) -> None:
     ingestor.ingest([CORPUS])
     b = _briefs(ingestor)["blinkens-visit-to-beijing"]
     assert b.title.startswith("Blinken’s Visit to Beijing")
@@ -98,8 +116,11 @@ def test_corpus_brief_metadata_and_chrome(ingestor: Ingestor) -> None:
     assert "[Read Full Briefs as a Pdf]" not in (ingestor.store.registry.brief_text(b.id) or "")
 
 
-def test_pdf_info_and_running_headers_removed(ingestor: Ingestor, tmp_path: Path) -> None:
-    paras = [f"Section {i}. Grid storage capacity in the region grew to {10 * i} gigawatts, led by lithium iron phosphate batteries." for i in range(1, 5)]
+def test_pdf_info_and_running_headers_removed(ingestor: BriefsService, tmp_path: Path) -> None:
+    paras = [
+        f"Section {i}. Grid storage capacity in the region grew to {10 * i} gigawatts, led by lithium iron phosphate batteries."
+        for i in range(1, 5)
+    ]
     path = make_pdf(tmp_path / "grid-storage.pdf", "Grid Storage Outlook", "Ines Moreau", paras)
     report = ingestor.ingest([path])
     assert report.added == 1, report.failed
@@ -111,7 +132,7 @@ def test_pdf_info_and_running_headers_removed(ingestor: Ingestor, tmp_path: Path
     assert "Policy Lab Briefing Series" not in text and "Page 2 of 4" not in text
 
 
-def test_docx_core_properties_and_headings(ingestor: Ingestor, tmp_path: Path) -> None:
+def test_docx_core_properties_and_headings(ingestor: BriefsService, tmp_path: Path) -> None:
     path = make_docx(tmp_path / "fisheries.docx", "Fishing for Agreement", "Kwame Mensah")
     ingestor.ingest([path])
     b = _briefs(ingestor)["fisheries"]
@@ -120,7 +141,7 @@ def test_docx_core_properties_and_headings(ingestor: Ingestor, tmp_path: Path) -
     assert {"Fisheries Subsidies", "Next steps"} <= sections
 
 
-def test_no_chunk_contains_chrome(ingestor: Ingestor, tiny_copy: Path) -> None:
+def test_no_chunk_contains_chrome(ingestor: BriefsService, tiny_copy: Path) -> None:
     ingestor.ingest([tiny_copy])
     chunks = ingestor.store.registry.all_chunks()
     assert chunks
@@ -130,12 +151,14 @@ def test_no_chunk_contains_chrome(ingestor: Ingestor, tiny_copy: Path) -> None:
 
 
 @pytest.mark.parametrize("size", [48, 120])
-def test_chunks_fit_the_embedder_and_point_into_the_text(settings, embedder, tiny_copy: Path, size: int) -> None:  # type: ignore[no-untyped-def]
+def test_chunks_fit_the_embedder_and_point_into_the_text(
+    settings, embedder, tiny_copy: Path, size: int
+) -> None:  # type: ignore[no-untyped-def]
     settings.chunk.size, settings.chunk.overlap = size, 8
-    ingestor = Ingestor(settings, embedder=embedder)
+    ingestor = BriefsService(settings, embedder=embedder)
     ingestor.ingest([tiny_copy])
     for c in ingestor.store.registry.all_chunks():
         text = ingestor.store.registry.brief_text(c.brief_id) or ""
-        assert text[c.start:c.end] == c.text
+        assert text[c.start : c.end] == c.text
         assert embedder.count_tokens(c.text) <= min(size, embedder.max_tokens - 2)
         assert c.section is None or c.section in text

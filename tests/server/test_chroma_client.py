@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from assistant.components.chroma import make_chroma_client
 from assistant.errors import ConfigError, StoreError
-from assistant.settings import Settings
-from assistant.store import BriefStore, make_chroma_client
+from assistant.store import BriefStore
+from tests.conftest import test_settings
 from tests.server.servers import free_port
 
 
@@ -36,7 +37,9 @@ def recording_server() -> Iterator[tuple[str, list[bytes]]]:
                 conn.settimeout(2)
                 try:
                     seen.append(conn.recv(65536))
-                    conn.sendall(b"HTTP/1.1 500 Internal Server Error\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{}")
+                    conn.sendall(
+                        b"HTTP/1.1 500 Internal Server Error\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{}"
+                    )
                 except OSError:
                     pass
 
@@ -53,24 +56,34 @@ def recording_server() -> Iterator[tuple[str, list[bytes]]]:
 def test_a_chroma_server_that_is_down_gives_a_clear_error(tmp_path: Path) -> None:
     url = f"http://127.0.0.1:{free_port()}"
     with pytest.raises(StoreError, match=f"Cannot reach the Chroma server at {url}"):
-        BriefStore(Settings(data_dir=tmp_path, chroma_url=url))
+        BriefStore(test_settings(data_dir=tmp_path, chroma_url=url))
 
 
-def test_the_token_comes_from_the_named_env_var(recording_server: tuple[str, list[bytes]], tmp_path: Path,
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_token_comes_from_the_named_env_var(
+    recording_server: tuple[str, list[bytes]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     url, seen = recording_server
     monkeypatch.setenv("TEAM_CHROMA_TOKEN", "s3cret")
     with pytest.raises(StoreError):
-        BriefStore(Settings(data_dir=tmp_path, chroma_url=url, chroma_token_env="TEAM_CHROMA_TOKEN"))
+        BriefStore(test_settings(data_dir=tmp_path, chroma_url=url, chroma_token_env="TEAM_CHROMA_TOKEN"))
     assert seen and all(b"authorization: bearer s3cret" in request.lower() for request in seen)
 
 
 def test_an_empty_token_env_var_is_a_config_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("TEAM_CHROMA_TOKEN", raising=False)
-    with pytest.raises(ConfigError, match="BRIEFS_CHROMA_TOKEN_ENV names 'TEAM_CHROMA_TOKEN', but that environment variable is empty"):
-        make_chroma_client(Settings(data_dir=tmp_path, chroma_url="https://chroma.example.org", chroma_token_env="TEAM_CHROMA_TOKEN"))
+    with pytest.raises(
+        ConfigError,
+        match="BRIEFS_CHROMA_TOKEN_ENV names 'TEAM_CHROMA_TOKEN', but that environment variable is empty",
+    ):
+        make_chroma_client(
+            test_settings(
+                data_dir=tmp_path,
+                chroma_url="https://chroma.example.org",
+                chroma_token_env="TEAM_CHROMA_TOKEN",
+            )
+        )
 
 
 def test_a_chroma_url_without_scheme_is_rejected() -> None:
     with pytest.raises(ValueError, match="chroma_url must start with http:// or https://, got 'chroma:8000'"):
-        Settings(chroma_url="chroma:8000")
+        test_settings(chroma_url="chroma:8000")

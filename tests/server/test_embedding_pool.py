@@ -9,10 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assistant.embedding import SentenceTransformerEmbedder, bundled_model_path
-from assistant.service import Assistant
-from assistant.settings import Settings
-from ingest.pipeline import Ingestor
+from assistant.components.embedders import SentenceTransformerEmbedder, bundled_model_path
+from assistant.service import BriefsService
+from tests.conftest import test_settings
 
 pytestmark = pytest.mark.slow
 
@@ -25,9 +24,14 @@ def pooled() -> Iterator[SentenceTransformerEmbedder]:
     emb.close()
 
 
-def test_multiprocess_embeddings_equal_single_process(pooled: SentenceTransformerEmbedder, embedder: SentenceTransformerEmbedder) -> None:
-    texts = [f"Brief {i}: export controls on chips, Arctic shipping lanes and water security ({i % 7})." * (1 + i % 3)
-             for i in range(300)]
+def test_multiprocess_embeddings_equal_single_process(
+    pooled: SentenceTransformerEmbedder, embedder: SentenceTransformerEmbedder
+) -> None:
+    texts = [
+        f"Brief {i}: export controls on chips, Arctic shipping lanes and water security ({i % 7})."
+        * (1 + i % 3)
+        for i in range(300)
+    ]
     single = embedder.embed(texts)
     multi = pooled.embed(texts)
     assert pooled._pool is not None  # the pool path was taken, not the in-process one
@@ -36,15 +40,18 @@ def test_multiprocess_embeddings_equal_single_process(pooled: SentenceTransforme
     np.testing.assert_allclose(pooled.embed(texts[:5]), single[:5], atol=1e-5)  # small inputs stay in-process
 
 
-def test_ingest_with_workers_stores_the_same_vectors(pooled: SentenceTransformerEmbedder, tiny_copy: Path,
-                                                     assistant: Assistant, tmp_path: Path) -> None:
-    settings = Settings(data_dir=tmp_path / "data", ingest={"workers": 2})
-    report = Ingestor(settings, embedder=pooled).ingest([tiny_copy])
+def test_ingest_with_workers_stores_the_same_vectors(
+    pooled: SentenceTransformerEmbedder, tiny_copy: Path, assistant: BriefsService, tmp_path: Path
+) -> None:
+    settings = test_settings(data_dir=tmp_path / "data", ingest={"workers": 2})
+    report = BriefsService(settings, embedder=pooled).ingest([tiny_copy])
     assert not report.failed and report.chunks >= 16
     ids = [r.id for r in assistant.store.registry.all_chunks()]
-    store = Ingestor(settings, embedder=pooled).store
+    store = BriefsService(settings, embedder=pooled).store
     assert [r.id for r in store.registry.all_chunks()] == ids
-    got = store._collection.get(ids=ids, include=["embeddings"])
-    want = assistant.store._collection.get(ids=ids, include=["embeddings"])
+    got = store.vectors.collection.get(ids=ids, include=["embeddings"])
+    want = assistant.store.vectors.collection.get(ids=ids, include=["embeddings"])
     by_id = dict(zip(want["ids"], want["embeddings"], strict=True))
-    np.testing.assert_allclose(np.array(got["embeddings"]), np.array([by_id[i] for i in got["ids"]]), atol=1e-5)
+    np.testing.assert_allclose(
+        np.array(got["embeddings"]), np.array([by_id[i] for i in got["ids"]]), atol=1e-5
+    )

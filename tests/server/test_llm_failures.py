@@ -10,10 +10,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from assistant.answer import ABSTAIN_TEXT
+from assistant.answering.abstain import ABSTAIN_TEXT
+from assistant.components.llms import OpenAIGenerator
 from assistant.errors import ConfigError, LLMError
-from assistant.llm import OpenAIGenerator
-from assistant.service import Assistant
+from assistant.service import BriefsService
 from assistant.settings import LLMSettings, Settings
 from tests.server.servers import free_port
 
@@ -71,33 +71,57 @@ def test_a_server_that_never_answers_fails_within_the_bound(hanging_url: str, ca
 
 def test_a_server_that_is_down_gives_a_clear_error(down_url: str) -> None:
     gen = OpenAIGenerator(LLMSettings(base_url=down_url, timeout_s=2.0, max_retries=0))
-    with pytest.raises(LLMError, match=rf"Cannot reach the LLM server at {down_url} after 1 attempt: is it running\?"):
+    with pytest.raises(
+        LLMError, match=rf"Cannot reach the LLM server at {down_url} after 1 attempt: is it running\?"
+    ):
         gen.generate(MESSAGES)
 
 
-def test_the_assistant_raises_when_the_llm_is_down_and_no_fallback(assistant: Assistant, down_url: str) -> None:
-    settings = assistant.settings.model_copy(update={"answerer": "openai", "llm": LLMSettings(base_url=down_url, max_retries=0)})
-    llm_assistant = Assistant(settings, store=assistant.store, embedder=assistant.embedder)
+def test_the_assistant_raises_when_the_llm_is_down_and_no_fallback(
+    assistant: BriefsService, down_url: str
+) -> None:
+    settings = assistant.settings.model_copy(
+        update={"answerer": "openai", "llm": LLMSettings(base_url=down_url, max_retries=0)}
+    )
+    llm_assistant = BriefsService(settings, store=assistant.store, embedder=assistant.embedder)
     with pytest.raises(LLMError, match=down_url):
         llm_assistant.ask(QUESTION)
 
 
-def test_the_assistant_falls_back_to_extractive_only_when_configured(assistant: Assistant, down_url: str) -> None:
+def test_the_assistant_falls_back_to_extractive_only_when_configured(
+    assistant: BriefsService, down_url: str
+) -> None:
     llm = LLMSettings(base_url=down_url, max_retries=0, fallback_to_extractive=True)
     settings = assistant.settings.model_copy(update={"answerer": "openai", "llm": llm})
-    fallback = Assistant(settings, store=assistant.store, embedder=assistant.embedder).ask(QUESTION)
+    fallback = BriefsService(settings, store=assistant.store, embedder=assistant.embedder).ask(QUESTION)
     extractive = assistant.ask(QUESTION)
     assert not fallback.text.startswith(ABSTAIN_TEXT)
-    assert (fallback.text, fallback.citations, fallback.answerer) == (extractive.text, extractive.citations, "extractive")
+    assert (fallback.text, fallback.citations, fallback.answerer) == (
+        extractive.text,
+        extractive.citations,
+        "extractive",
+    )
 
 
-@pytest.mark.parametrize(("llm", "env", "message"), [
-    ({}, {}, "needs BRIEFS_LLM_BASE_URL"),
-    ({"base_url": "127.0.0.1:8080/v1"}, {}, "must start with http:// or https://, got '127.0.0.1:8080/v1'"),
-    ({"base_url": "http://127.0.0.1:8080/v1", "api_key_env": "BRIEFS_TEST_KEY"}, {"BRIEFS_TEST_KEY": ""},
-     "BRIEFS_LLM_API_KEY_ENV names 'BRIEFS_TEST_KEY', but that environment variable is empty"),
-])
-def test_llm_configuration_errors_name_the_setting(llm: dict, env: dict, message: str, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(
+    ("llm", "env", "message"),
+    [
+        ({}, {}, "needs BRIEFS_LLM_BASE_URL"),
+        (
+            {"base_url": "127.0.0.1:8080/v1"},
+            {},
+            "must start with http:// or https://, got '127.0.0.1:8080/v1'",
+        ),
+        (
+            {"base_url": "http://127.0.0.1:8080/v1", "api_key_env": "BRIEFS_TEST_KEY"},
+            {"BRIEFS_TEST_KEY": ""},
+            "BRIEFS_LLM_API_KEY_ENV names 'BRIEFS_TEST_KEY', but that environment variable is empty",
+        ),
+    ],
+)
+def test_llm_configuration_errors_name_the_setting(
+    llm: dict, env: dict, message: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     for k, v in env.items():
         monkeypatch.setenv(k, v)
     with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace(")", r"\)")):
@@ -109,7 +133,11 @@ def test_flat_llm_env_names_configure_the_openai_answerer(monkeypatch: pytest.Mo
     monkeypatch.setenv("BRIEFS_LLM_MODEL", "Qwen/Qwen2.5-7B-Instruct")
     monkeypatch.setenv("BRIEFS_LLM_API_KEY_ENV", "VLLM_API_KEY")
     llm = Settings().llm
-    assert (llm.base_url, llm.model, llm.api_key_env) == ("http://llm:8000/v1", "Qwen/Qwen2.5-7B-Instruct", "VLLM_API_KEY")
+    assert (llm.base_url, llm.model, llm.api_key_env) == (
+        "http://llm:8000/v1",
+        "Qwen/Qwen2.5-7B-Instruct",
+        "VLLM_API_KEY",
+    )
     assert Settings(llm={"model": "explicit"}).llm.model == "explicit"  # explicit arguments still win
     assert Settings(llm={"model": "explicit"}).llm.base_url == "http://llm:8000/v1"  # and merge with the env
     monkeypatch.setenv("BRIEFS_LLM__MODEL", "nested")

@@ -9,27 +9,50 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from assistant.components.registry_sqlite import SQLiteRegistry
 from assistant.errors import NotFoundError
-from assistant.models import BriefMeta
-from assistant.registry import ChunkRow, Registry, SQLiteRegistry
+from assistant.models import BriefMeta, ChunkRow, Committed, PreparedBrief
+from assistant.protocols import Registry
 from assistant.settings import Settings
 from assistant.store import BriefStore, chunk_id
+from tests.conftest import test_settings
 
 DIM = 8
 
 
-def make_brief(brief_id: str, version: str, path: str | None = None, n: int = 3) -> tuple[BriefMeta, str, str, list[ChunkRow]]:
+def make_brief(
+    brief_id: str, version: str, path: str | None = None, n: int = 3
+) -> tuple[BriefMeta, str, str, list[ChunkRow]]:
     """(meta, fingerprint, text, chunk rows) of a small synthetic brief."""
     fingerprint = hashlib.sha256(f"{brief_id}|{version}".encode()).hexdigest()
     generation = fingerprint[:12]
-    parts = [f"Paragraph {i} of {brief_id} version {version} discusses topic{i} and {brief_id}words." for i in range(n)]
+    parts = [
+        f"Paragraph {i} of {brief_id} version {version} discusses topic{i} and {brief_id}words."
+        for i in range(n)
+    ]
     text = "\n\n".join(parts)
     rows, at = [], 0
     for i, part in enumerate(parts):
-        rows.append(ChunkRow(chunk_id(brief_id, generation, i), brief_id, i, at, at + len(part), "Intro" if i == 0 else None, part))
+        rows.append(
+            ChunkRow(
+                chunk_id(brief_id, generation, i),
+                brief_id,
+                i,
+                at,
+                at + len(part),
+                "Intro" if i == 0 else None,
+                part,
+            )
+        )
         at += len(part) + 2
-    meta = BriefMeta(id=brief_id, title=f"Title of {brief_id}", path=path or f"/briefs/{brief_id}.md",
-                     content_hash=fingerprint, chunks=n, chars=len(text))
+    meta = BriefMeta(
+        id=brief_id,
+        title=f"Title of {brief_id}",
+        path=path or f"/briefs/{brief_id}.md",
+        content_hash=fingerprint,
+        chunks=n,
+        chars=len(text),
+    )
     return meta, fingerprint, text, rows
 
 
@@ -38,9 +61,11 @@ def vectors(n: int, seed: int) -> np.ndarray:
     return v / np.linalg.norm(v, axis=1, keepdims=True)
 
 
-def write(store: BriefStore, brief_id: str, version: str = "1", path: str | None = None, n: int = 3) -> list[ChunkRow]:
+def write(
+    store: BriefStore, brief_id: str, version: str = "1", path: str | None = None, n: int = 3
+) -> list[ChunkRow]:
     meta, fp, text, rows = make_brief(brief_id, version, path, n)
-    store.write_brief(meta, fp, text, rows, vectors(n, hash((brief_id, version)) % 2**32))
+    store.write_brief(PreparedBrief(meta, fp, text, rows), vectors(n, hash((brief_id, version)) % 2**32))
     return rows
 
 
@@ -59,13 +84,14 @@ class StoreContract:
         meta = store.get_brief("alpha")
         assert [b.id for b in store.list_briefs()] == ["alpha"]
         assert store.registry.brief_text("alpha") == make_brief("alpha", "1")[2]
-        assert store.registry.by_path() == {meta.path: ("alpha", make_brief("alpha", "1")[1])}
-        assert store.registry.generations() == {"alpha": rows[0].id.split(":")[1]}
+        assert store.registry.committed() == {
+            "alpha": Committed(rows[0].id.split(":")[1], make_brief("alpha", "1")[1], meta.path, 3)
+        }
         assert store.registry.all_chunks() == rows
         assert store.registry.chunks([r.id for r in rows] + ["missing:x:0"]) == {r.id: r for r in rows}
-        assert store.registry.chunk_count() == store.vector_count() == 3
+        assert store.chunk_count() == store.vector_count() == 3
         text = store.registry.brief_text("alpha") or ""
-        assert all(text[r.start:r.end] == r.text for r in rows)
+        assert all(text[r.start : r.end] == r.text for r in rows)
 
     def test_revision_changes_with_every_commit_and_delete(self, store: BriefStore) -> None:
         seen = [store.registry.revision()]
@@ -89,7 +115,7 @@ class StoreContract:
         write(store, "alpha", path="/briefs/shared.md")
         write(store, "beta", path="/briefs/shared.md")
         assert [b.id for b in store.list_briefs()] == ["beta"]
-        assert store.registry.chunk_count() == 3
+        assert store.chunk_count() == 3
 
     def test_delete_brief(self, store: BriefStore) -> None:
         write(store, "alpha")
@@ -103,12 +129,12 @@ class StoreContract:
     def test_uncommitted_vectors_are_ignored_then_recovered(self, store: BriefStore) -> None:
         committed = write(store, "alpha")
         meta, fp, _, rows = make_brief("ghost", "1")
-        store._add_vectors(meta, fp[:12], rows, vectors(3, 7))  # a run killed before its commit
+        store.vectors.add(rows, vectors(3, 7), meta.title, fp[:12])  # a run killed before its commit
         assert store.vector_count() == 6
         assert store.registry.chunks([r.id for r in rows]) == {}
         found = [cid for cid, _ in store.dense_search(vectors(1, 7)[0], k=6)]
         assert set(found) == {r.id for r in committed + rows}  # dense search sees them; the registry filters
-        assert store.recover() == 3
+        assert store.recover().orphans == 3
         assert store.vector_count() == 3 and store.registry.all_chunks() == committed
 
     def test_dense_search_respects_allowed_briefs(self, store: BriefStore) -> None:
@@ -132,7 +158,7 @@ class StoreContract:
 class TestEmbeddedStore(StoreContract):
     @pytest.fixture
     def store(self, tmp_path: Path) -> BriefStore:
-        store = BriefStore(Settings(data_dir=tmp_path / "data"))
+        store = BriefStore(test_settings(data_dir=tmp_path / "data"))
         assert isinstance(store.registry, SQLiteRegistry)
         return store
 
@@ -149,26 +175,35 @@ class TestServerStore(StoreContract):
     def test_recovery_spares_vectors_another_process_is_writing(self, server_settings: Settings) -> None:
         store = BriefStore(server_settings)  # default grace
         meta, fp, _, rows = make_brief("inflight", "1")
-        store._add_vectors(meta, fp[:12], rows, vectors(3, 3))
-        assert store.recover() == 0 and store.vector_count() == 3
-        assert BriefStore(server_settings.model_copy(update={"chroma_orphan_grace_s": 0.0})).recover() == 3
+        store.vectors.add(rows, vectors(3, 3), meta.title, fp[:12])
+        assert store.recover().orphans == 0 and store.vector_count() == 3
+        assert (
+            BriefStore(server_settings.model_copy(update={"chroma_orphan_grace_s": 0.0})).recover().orphans
+            == 3
+        )
 
     def test_two_data_dirs_share_one_registry(self, server_settings: Settings, tmp_path: Path) -> None:
         a = BriefStore(server_settings)
-        b = BriefStore(server_settings.model_copy(update={"data_dir": tmp_path / "other", "chroma_registry_ttl_s": 0.0}))
+        b = BriefStore(
+            server_settings.model_copy(update={"data_dir": tmp_path / "other", "chroma_registry_ttl_s": 0.0})
+        )
         alpha = write(a, "alpha")
         assert [x.id for x in b.list_briefs()] == ["alpha"]
-        assert b.recover() == 0 and b.vector_count() == 3  # a's vectors are not b's orphans
+        assert b.recover().orphans == 0 and b.vector_count() == 3  # a's vectors are not b's orphans
         beta = write(b, "beta")
         a_view = BriefStore(server_settings.model_copy(update={"chroma_registry_ttl_s": 0.0}))
         assert a_view.registry.all_chunks() == alpha + beta
         index = a_view.keyword_index()
-        assert index is not None and {cid.split(":")[0] for cid, _ in index.search("betawords", 5)} == {"beta"}
+        assert index is not None and {cid.split(":")[0] for cid, _ in index.search("betawords", 5)} == {
+            "beta"
+        }
 
     def test_registry_collection_sits_next_to_the_chunks(self, server_settings: Settings) -> None:
         import chromadb
 
         write(BriefStore(server_settings), "alpha")
         host, port = server_settings.chroma_url.rsplit(":", 1)  # type: ignore[union-attr]
-        names = {c.name for c in chromadb.HttpClient(host=host.split("//")[1], port=int(port)).list_collections()}
+        names = {
+            c.name for c in chromadb.HttpClient(host=host.split("//")[1], port=int(port)).list_collections()
+        }
         assert {server_settings.collection, f"{server_settings.collection}_registry"} <= names

@@ -7,8 +7,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from assistant.settings import Settings
-from tests.conftest import require_crs
+from tests.conftest import require_crs, test_settings
 from tests.ingest.test_formats import CHROME
 
 pytestmark = pytest.mark.slow
@@ -16,11 +15,11 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def crs_data(tmp_path_factory: pytest.TempPathFactory, embedder) -> Path:  # type: ignore[no-untyped-def]
-    from ingest.pipeline import Ingestor
+    from assistant.service import BriefsService
 
     crs = require_crs()
     data = tmp_path_factory.mktemp("crs") / "data"
-    report = Ingestor(Settings(data_dir=data), embedder=embedder).ingest([crs])
+    report = BriefsService(test_settings(data_dir=data), embedder=embedder).ingest([crs])
     assert not report.failed, report.failed
     return data
 
@@ -28,18 +27,20 @@ def crs_data(tmp_path_factory: pytest.TempPathFactory, embedder) -> Path:  # typ
 def test_metadata_extracted_for_at_least_90_percent(crs_data: Path) -> None:
     from assistant.store import BriefStore
 
-    briefs = BriefStore(Settings(data_dir=crs_data)).list_briefs()
+    briefs = BriefStore(test_settings(data_dir=crs_data)).list_briefs()
     assert len(briefs) == 92
     complete = [b for b in briefs if b.title and b.authors and b.date]
     assert len(complete) / len(briefs) >= 0.9, [b.id for b in briefs if b not in complete]
-    assert all(b.series for b in briefs) and sum(b.version is None for b in briefs) <= 1  # 98-317 has no version field
+    assert (
+        all(b.series for b in briefs) and sum(b.version is None for b in briefs) <= 1
+    )  # 98-317 has no version field
     assert all(not b.title.startswith(("[", "#", "**")) for b in briefs)
 
 
 def test_no_chunk_contains_navigation_chrome(crs_data: Path) -> None:
     from assistant.store import BriefStore
 
-    chunks = BriefStore(Settings(data_dir=crs_data)).registry.all_chunks()
+    chunks = BriefStore(test_settings(data_dir=crs_data)).registry.all_chunks()
     assert len(chunks) > 1000
     offenders = [(c.brief_id, m) for c in chunks for m in CHROME + ["Version: "] if m in c.text]
     assert offenders == []

@@ -6,17 +6,24 @@ from pathlib import Path
 
 import pytest
 
-from assistant.settings import Settings
+from tests.conftest import test_settings
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
 def llm_assistant(ingested_dir: Path, embedder):  # type: ignore[no-untyped-def]
-    pytest.importorskip("llama_cpp", reason="llama-cpp-python is the optional 'local' extra: make install-local")
-    from assistant.service import Assistant
+    pytest.importorskip(
+        "llama_cpp", reason="llama-cpp-python is the optional 'local' extra: make install-local"
+    )
+    from assistant.service import BriefsService
 
-    return Assistant(Settings(data_dir=ingested_dir, answerer="llamacpp", llm={"max_tokens": 160, "temperature": 0.0}), embedder=embedder)
+    return BriefsService(
+        test_settings(
+            data_dir=ingested_dir, answerer="llamacpp", llm={"max_tokens": 160, "temperature": 0.0}
+        ),
+        embedder=embedder,
+    )
 
 
 def test_uses_the_bundled_model_with_its_own_chat_template(llm_assistant) -> None:  # type: ignore[no-untyped-def]
@@ -26,7 +33,14 @@ def test_uses_the_bundled_model_with_its_own_chat_template(llm_assistant) -> Non
     assert "<|im_start|>" in template  # ChatML, not llama-index's Llama-2 default
 
 
-@pytest.mark.parametrize("question", ["What did the visit achieve?", "How much will the XM30 program cost?", "Who builds the XM30 prototypes?"])
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What did the visit achieve?",
+        "How much will the XM30 program cost?",
+        "Who builds the XM30 prototypes?",
+    ],
+)
 def test_every_shown_citation_survived_verification(llm_assistant, question: str) -> None:  # type: ignore[no-untyped-def]
     answer = llm_assistant.ask(question)
     assert answer.answerer.startswith("llamacpp:")
@@ -38,7 +52,7 @@ def test_every_shown_citation_survived_verification(llm_assistant, question: str
     retrieved = {(p.brief_id) for p in answer.passages}
     for c in answer.citations:
         assert c.brief_id in retrieved
-        assert llm_assistant.brief_text(c.brief_id)[c.start:c.end] == c.quote
+        assert llm_assistant.brief_text(c.brief_id)[c.start : c.end] == c.quote
         assert f"[{c.n}]" in answer.text
     assert "[unsupported]" not in answer.text
 

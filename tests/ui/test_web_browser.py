@@ -19,18 +19,29 @@ from typing import Any
 import httpx
 import pytest
 
-from assistant.settings import Settings
-from tests.conftest import ARTIFACTS, CORPUS, TINY
+from tests.conftest import ARTIFACTS, CORPUS, TINY, test_settings
 
 CHROMIUM = Path("/usr/bin/chromium")
 if not CHROMIUM.exists():
-    pytest.skip(f"Chromium not found at {CHROMIUM}; install it with `make install-browser`", allow_module_level=True)
-sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed: pip install -e '.[dev]'")
+    pytest.skip(
+        f"Chromium not found at {CHROMIUM}; install it with `make install-browser`", allow_module_level=True
+    )
+sync_api = pytest.importorskip(
+    "playwright.sync_api", reason="playwright is not installed: pip install -e '.[dev]'"
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
 
-CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 375, "height": 812}
 ANSWERED = "What did the visit achieve?"
@@ -68,26 +79,18 @@ def _free_port() -> int:
 def base_url(tmp_path_factory: pytest.TempPathFactory, embedder: Any) -> Iterator[str]:
     """The server app with the web chat mounted at "/", served by uvicorn in a thread."""
     import uvicorn
-    from fastapi import FastAPI
 
-    from assistant.service import Assistant
-    from ui.services import Services
-    from ui.web import mount_web
+    from assistant.service import BriefsService
+    from ui.http.app import create_app
 
     root = tmp_path_factory.mktemp("web")
     shutil.copytree(TINY, root / "briefs")
     shutil.copy(CORPUS / "blinkens-visit-to-beijing.txt", root / "briefs")
-    settings = Settings(data_dir=root / "data")
-    services = Services(settings)
-    services.assistant = Assistant(settings, embedder=embedder)  # share the session's model
-    report = services.ingest([root / "briefs"])
+    settings = test_settings(data_dir=root / "data")
+    service = BriefsService(settings, embedder=embedder)  # share the session's model
+    report = service.ingest([root / "briefs"])
     assert not report.failed, report.failed
-    try:
-        from ui.http import create_app
-    except ImportError:  # the HTTP API is optional here: the web chat on its own app
-        app = mount_web(FastAPI(), services)
-    else:
-        app = create_app(settings, services)  # the real server: API routes, then the web chat at "/"
+    app = create_app(settings, service)  # the real server: API routes, then the web chat at "/"
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
@@ -321,7 +324,9 @@ def test_phone_width_layout(browser: Any, base_url: str) -> None:
         ask(page, ABSTAINED, 2)
         shot(page, "abstain-phone")
         width = page.evaluate("() => document.documentElement.scrollWidth")
-        assert width <= PHONE["width"] + 1, f"page is {width}px wide at {PHONE['width']}px: it scrolls sideways"
+        assert width <= PHONE["width"] + 1, (
+            f"page is {width}px wide at {PHONE['width']}px: it scrolls sideways"
+        )
         open_library(page)
         shot(page, "library-phone")
         log.assert_clean()

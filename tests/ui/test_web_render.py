@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from assistant.models import Answer, BriefMeta, Citation, Filters, Passage
-from assistant.settings import Settings
-from ui.web_render import (
+from tests.conftest import test_settings
+from ui.web.render import (
     ChatTurn,
     conversation_markdown,
     paragraph_groups,
@@ -25,24 +25,31 @@ from ui.web_render import (
     render_text_html,
 )
 
-TEXT = ("Intro paragraph about <ports>.\n\n"
-        "Russia has expanded its icebreaker fleet. NATO members worry about dual-use ports. Traffic is seasonal.\n\n"
-        "The brief recommends two new icebreakers.")
+TEXT = (
+    "Intro paragraph about <ports>.\n\n"
+    "Russia has expanded its icebreaker fleet. NATO members worry about dual-use ports. Traffic is seasonal.\n\n"
+    "The brief recommends two new icebreakers."
+)
 
 
 def cite(n: int, quote: str, text: str = TEXT, **meta: Any) -> Citation:
     start = text.index(quote)
-    fields = {"brief_id": "arctic", "title": "Arctic <Shipping> & Security", "authors": ["Maria Lindqvist"],
-              "organisation": "Nordic Policy Institute", "date": "2024-03-14",
-              "source": "https://example.org/briefs/arctic?a=1&b=2", **meta}
+    fields = {
+        "brief_id": "arctic",
+        "title": "Arctic <Shipping> & Security",
+        "authors": ["Maria Lindqvist"],
+        "organisation": "Nordic Policy Institute",
+        "date": "2024-03-14",
+        "source": "https://example.org/briefs/arctic?a=1&b=2",
+        **meta,
+    }
     return Citation(n=n, quote=quote, start=start, end=start + len(quote), score=0.5, **fields)
 
 
 class Texts:
-    """Stands in for Services: ``.assistant.brief_text`` over a dict (our own tiny interface)."""
+    """Stands in for the service: ``brief_text`` over a dict (the one method the renderer uses)."""
 
     def __init__(self, texts: dict[str, str]) -> None:
-        self.assistant = self
         self.texts = texts
 
     def brief_text(self, brief_id: str) -> str:
@@ -69,9 +76,13 @@ def test_streaming_text_has_no_links_until_verified() -> None:
 
 
 def test_abstention_is_distinct_and_lists_the_closest_briefs() -> None:
-    passages = [Passage(brief_id=b, title=t, text="x", start=0, end=1, score=s)
-                for b, t, s in [("a", "Alpha <A>", 0.9), ("a", "Alpha <A>", 0.8), ("b", "Beta", 0.7)]]
-    answer = Answer(question="q", text="The briefs don't cover this question.", abstained=True, passages=passages)
+    passages = [
+        Passage(brief_id=b, title=t, text="x", start=0, end=1, score=s)
+        for b, t, s in [("a", "Alpha <A>", 0.9), ("a", "Alpha <A>", 0.8), ("b", "Beta", 0.7)]
+    ]
+    answer = Answer(
+        question="q", text="The briefs don't cover this question.", abstained=True, passages=passages
+    )
     html = render_answer_html(answer, 1, Filters(author="Clark"))
     assert 'class="ba-abstain"' in html and "don’t cover" in html
     assert html.index("Alpha &lt;A&gt;") < html.index("Beta") and html.count("Alpha") == 1
@@ -82,7 +93,10 @@ def test_abstention_is_distinct_and_lists_the_closest_briefs() -> None:
 def test_passage_is_highlighted_inside_its_paragraph_only() -> None:
     c = cite(2, "NATO members worry about dual-use ports.")
     html = passage_html(TEXT, [c], turn=1)
-    assert '<span class="ba-source" id="src-1-2" tabindex="-1"><sup class="ba-n">[2]</sup><mark>NATO members' in html
+    assert (
+        '<span class="ba-source" id="src-1-2" tabindex="-1"><sup class="ba-n">[2]</sup><mark>NATO members'
+        in html
+    )
     assert html.startswith("Russia has expanded") and html.endswith("Traffic is seasonal.")
     assert "Intro" not in html and "recommends" not in html
 
@@ -106,12 +120,24 @@ def test_citations_in_one_paragraph_share_a_block() -> None:
 
 
 def test_sources_show_brief_metadata_with_a_link_to_the_original() -> None:
-    answer = Answer(question="q", text="Fleet. [1] Ports. [2]", citations=[
-        cite(1, "Russia has expanded its icebreaker fleet."),
-        cite(2, "NATO members worry about dual-use ports.", brief_id="other", title="Other", source="/srv/x/other.md"),
-    ])
+    answer = Answer(
+        question="q",
+        text="Fleet. [1] Ports. [2]",
+        citations=[
+            cite(1, "Russia has expanded its icebreaker fleet."),
+            cite(
+                2,
+                "NATO members worry about dual-use ports.",
+                brief_id="other",
+                title="Other",
+                source="/srv/x/other.md",
+            ),
+        ],
+    )
     html = render_sources_html(answer, Texts({"arctic": TEXT}))
-    assert 'href="https://example.org/briefs/arctic?a=1&amp;b=2"' in html and 'rel="noopener noreferrer"' in html
+    assert (
+        'href="https://example.org/briefs/arctic?a=1&amp;b=2"' in html and 'rel="noopener noreferrer"' in html
+    )
     assert "Maria Lindqvist · Nordic Policy Institute · 2024-03-14" in html
     assert "(other.md)" in html and "/srv/x" not in html  # a local path is never linked nor shown whole
     assert 'id="src-1-1"' in html and 'id="src-1-2"' in html  # the deleted brief still shows its quote
@@ -126,8 +152,10 @@ def test_conversation_sources_newest_first_and_open() -> None:
 
 
 def test_library_and_upload_status_are_escaped() -> None:
-    briefs = [BriefMeta(id="b1", title="Zeta <script>", authors=["A"], path="/p", content_hash="h", chunks=1),
-              BriefMeta(id="b2", title="alpha", path="/q", content_hash="h", chunks=3, source="https://e.org/a")]
+    briefs = [
+        BriefMeta(id="b1", title="Zeta <script>", authors=["A"], path="/p", content_hash="h", chunks=1),
+        BriefMeta(id="b2", title="alpha", path="/q", content_hash="h", chunks=3, source="https://e.org/a"),
+    ]
     html = render_library_html(briefs)
     assert "2 briefs, 4 chunks" in html and "Zeta &lt;script&gt;" in html and "<script>" not in html
     assert html.index("alpha") < html.index("Zeta") and "1 chunk<" in html
@@ -137,9 +165,14 @@ def test_library_and_upload_status_are_escaped() -> None:
 
 def test_conversation_markdown_has_questions_filters_and_sources() -> None:
     c = cite(1, "Russia has expanded its icebreaker fleet.")
-    turns = [ChatTurn("What about Russia?", Answer(question="q", text="It grew. [1]", citations=[c]),
-                      Filters(author="Lindqvist", date_from=dt.date(2024, 1, 1))),
-             ChatTurn("Broken?", error="LLM server unreachable")]
+    turns = [
+        ChatTurn(
+            "What about Russia?",
+            Answer(question="q", text="It grew. [1]", citations=[c]),
+            Filters(author="Lindqvist", date_from=dt.date(2024, 1, 1)),
+        ),
+        ChatTurn("Broken?", error="LLM server unreachable"),
+    ]
     md = conversation_markdown(turns, now=dt.datetime(2025, 1, 2, 3, 4))
     assert md.startswith("# Briefs Assistant conversation\n\nExported 2025-01-02 03:04.")
     assert "## 1. What about Russia?" in md and "_Filters: author=Lindqvist, date_from=2024-01-01_" in md
@@ -148,10 +181,7 @@ def test_conversation_markdown_has_questions_filters_and_sources() -> None:
 
 
 def test_a_real_answer_renders_every_citation_with_its_quote(assistant: Any, ingested_dir: Path) -> None:
-    from ui.services import Services
-
-    services = Services(Settings(data_dir=ingested_dir))
-    services.assistant = assistant  # type: ignore[misc]  # reuse the session's loaded model
+    services = assistant
     answer = assistant.ask("What did the visit achieve?")
     assert answer.citations
     answer_html = render_answer_html(answer, 1)
@@ -160,20 +190,25 @@ def test_a_real_answer_renders_every_citation_with_its_quote(assistant: Any, ing
         assert f'href="#src-1-{c.n}"' in answer_html
         assert f'id="src-1-{c.n}"' in sources
         text = assistant.brief_text(c.brief_id)
-        assert text[c.start:c.end] == c.quote
+        assert text[c.start : c.end] == c.quote
     assert sources.count("<mark>") == len(answer.citations)
 
 
-@pytest.mark.parametrize("access,host,keys,key,allowed", [
-    ("open", "127.0.0.1", "", None, True),
-    ("disabled", "0.0.0.0", "", None, False),
-    ("key", "0.0.0.0", "k1,k2", "k2", True),
-    ("key", "127.0.0.1", "k1", "wrong", False),
-])
-def test_library_writes_need_a_key_when_keys_are_set(access: str, host: str, keys: str, key: str | None, allowed: bool) -> None:
-    from ui.web_library import check_write, write_access
+@pytest.mark.parametrize(
+    "access,host,keys,key,allowed",
+    [
+        ("open", "127.0.0.1", "", None, True),
+        ("disabled", "0.0.0.0", "", None, False),
+        ("key", "0.0.0.0", "k1,k2", "k2", True),
+        ("key", "127.0.0.1", "k1", "wrong", False),
+    ],
+)
+def test_library_writes_need_a_key_when_keys_are_set(
+    access: str, host: str, keys: str, key: str | None, allowed: bool
+) -> None:
+    from ui.web.library import check_write, write_access
 
-    settings = Settings(host=host, api_keys=keys)
+    settings = test_settings(host=host, api_keys=keys)
     assert write_access(settings) == access
     message = check_write(settings, key)
     assert (message is None) is allowed

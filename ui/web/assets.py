@@ -96,12 +96,16 @@ COPY_JS = """
 """
 
 # Asks before deleting; a cancelled dialog sends no id.
-CONFIRM_DELETE_JS = "(id, key, sel) => [(id && confirm('Delete brief ' + id + ' from the library?')) ? id : null, key, sel]"
+CONFIRM_DELETE_JS = (
+    "(id, key, sel) => [(id && confirm('Delete brief ' + id + ' from the library?')) ? id : null, key, sel]"
+)
 
 
 def make_theme() -> Any:
     """Gradio's default theme with system fonts (the stock theme loads fonts from Google)."""
     import gradio as gr
 
-    return gr.themes.Default(font=["system-ui", "-apple-system", "Segoe UI", "Roboto", "sans-serif"],
-                             font_mono=["ui-monospace", "Menlo", "Consolas", "monospace"])
+    return gr.themes.Default(
+        font=["system-ui", "-apple-system", "Segoe UI", "Roboto", "sans-serif"],
+        font_mono=["ui-monospace", "Menlo", "Consolas", "monospace"],
+    )

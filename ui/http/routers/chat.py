@@ -23,7 +23,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from assistant.models import Answer, Filters, StreamEvent, Turn
-from ui.routers.common import MODEL_ID, SSE_HEADERS, ApiError, ServicesDep, sse, sse_with_errors
+from ui.http.routers.common import MODEL_ID, SSE_HEADERS, ApiError, ServiceDep, sse, sse_with_errors
 
 router = APIRouter(prefix="/v1", tags=["OpenAI-compatible"])
 
@@ -50,16 +50,28 @@ class ChatMessage(BaseModel):
 class ChatBody(BaseModel):
     """OpenAI chat request; unknown OpenAI parameters (temperature, n, user…) are accepted and ignored."""
 
-    model_config = ConfigDict(extra="allow", json_schema_extra={"examples": [{
-        "model": MODEL_ID,
-        "messages": [{"role": "user", "content": "What did Blinken's visit to Beijing achieve?"}],
-        "stream": False,
-        "filters": {"author": None, "date_from": None},
-    }]})
+    model_config = ConfigDict(
+        extra="allow",
+        json_schema_extra={
+            "examples": [
+                {
+                    "model": MODEL_ID,
+                    "messages": [{"role": "user", "content": "What did Blinken's visit to Beijing achieve?"}],
+                    "stream": False,
+                    "filters": {"author": None, "date_from": None},
+                }
+            ]
+        },
+    )
 
     model: str = Field(MODEL_ID, description=f"Any name is accepted; answers always come from {MODEL_ID!r}.")
-    messages: list[ChatMessage] = Field(..., min_length=1, description="The conversation; the last user message is the question.")
-    stream: bool = Field(False, description="Send server-sent events (chat.completion.chunk objects) ending with 'data: [DONE]'.")
+    messages: list[ChatMessage] = Field(
+        ..., min_length=1, description="The conversation; the last user message is the question."
+    )
+    stream: bool = Field(
+        False,
+        description="Send server-sent events (chat.completion.chunk objects) ending with 'data: [DONE]'.",
+    )
     filters: Filters | None = Field(None, description="Extra field: metadata filters for retrieval.")
     top_k: int | None = Field(None, ge=1, le=100, description="Extra field: passages to retrieve.")
 
@@ -68,8 +80,16 @@ def split_conversation(messages: list[ChatMessage]) -> tuple[str, list[Turn]]:
     """(question, history): the last user message, and the user/assistant turns before it."""
     last = next((i for i in range(len(messages) - 1, -1, -1) if messages[i].role == "user"), None)
     if last is None or not messages[last].text().strip():
-        raise ApiError(422, "messages: needs at least one message with role 'user' and non-empty content.", "no_user_message")
-    history = [Turn(role=m.role, content=m.text()) for m in messages[:last] if m.role in ("user", "assistant") and m.text().strip()]
+        raise ApiError(
+            422,
+            "messages: needs at least one message with role 'user' and non-empty content.",
+            "no_user_message",
+        )
+    history = [
+        Turn(role=m.role, content=m.text())
+        for m in messages[:last]
+        if m.role in ("user", "assistant") and m.text().strip()
+    ]
     return messages[last].text().strip(), history
 
 
@@ -85,7 +105,12 @@ def list_models() -> dict[str, Any]:
 @router.get("/models/{model_id}", summary="One model")
 def get_model(model_id: str) -> dict[str, Any]:
     if model_id != MODEL_ID:
-        raise ApiError(404, f"No model {model_id!r}; the only model is {MODEL_ID!r}.", "model_not_found", "not_found_error")
+        raise ApiError(
+            404,
+            f"No model {model_id!r}; the only model is {MODEL_ID!r}.",
+            "model_not_found",
+            "not_found_error",
+        )
     return _model_card()
 
 
@@ -93,20 +118,32 @@ def _model_card() -> dict[str, Any]:
     return {"id": MODEL_ID, "object": "model", "created": 0, "owned_by": "briefs-assistant"}
 
 
-@router.post("/chat/completions", summary="Answer the last user message from the briefs (OpenAI-compatible)",
-             response_model=None)
-def chat_completions(body: ChatBody, services: ServicesDep) -> dict[str, Any] | StreamingResponse:
+@router.post(
+    "/chat/completions",
+    summary="Answer the last user message from the briefs (OpenAI-compatible)",
+    response_model=None,
+)
+def chat_completions(body: ChatBody, service: ServiceDep) -> dict[str, Any] | StreamingResponse:
     question, history = split_conversation(body.messages)
-    assistant = services.assistant
     cid, created = f"chatcmpl-{uuid.uuid4().hex}", int(time.time())
     if not body.stream:
-        answer = assistant.ask(question, history=history, filters=body.filters, top_k=body.top_k)
+        answer = service.ask(question, history=history, filters=body.filters, top_k=body.top_k)
         return {
-            "id": cid, "object": "chat.completion", "created": created, "model": MODEL_ID,
-            "choices": [{"index": 0, "message": {"role": "assistant", "content": answer.text}, "finish_reason": "stop", "logprobs": None}],
+            "id": cid,
+            "object": "chat.completion",
+            "created": created,
+            "model": MODEL_ID,
+            "choices": [
+                {
+                    "index": 0,
+                    "message": {"role": "assistant", "content": answer.text},
+                    "finish_reason": "stop",
+                    "logprobs": None,
+                }
+            ],
             **_extras(answer),
         }
-    events = assistant.stream(question, history=history, filters=body.filters, top_k=body.top_k)
+    events = service.stream(question, history=history, filters=body.filters, top_k=body.top_k)
     first = next(events, None)  # retrieval runs here, so its errors still get a proper status code
     frames = _chunks(cid, created, _prepend(first, events))
     return StreamingResponse(sse_with_errors(frames), media_type="text/event-stream", headers=SSE_HEADERS)
@@ -120,14 +157,24 @@ def _prepend(first: StreamEvent | None, rest: Iterator[StreamEvent]) -> Iterator
 
 def _chunks(cid: str, created: int, events: Iterator[StreamEvent]) -> Iterator[str]:
     def chunk(delta: dict[str, Any], finish: str | None = None, **extra: Any) -> str:
-        return sse({"id": cid, "object": "chat.completion.chunk", "created": created, "model": MODEL_ID,
-                    "choices": [{"index": 0, "delta": delta, "finish_reason": finish, "logprobs": None}], **extra})
+        return sse(
+            {
+                "id": cid,
+                "object": "chat.completion.chunk",
+                "created": created,
+                "model": MODEL_ID,
+                "choices": [{"index": 0, "delta": delta, "finish_reason": finish, "logprobs": None}],
+                **extra,
+            }
+        )
 
     yield chunk({"role": "assistant", "content": ""})
     last_beat = time.monotonic()
     for event in events:
         if event.answer is None:
-            if time.monotonic() - last_beat > KEEPALIVE_S:  # the draft is not sent; keep proxies and clients waiting
+            if (
+                time.monotonic() - last_beat > KEEPALIVE_S
+            ):  # the draft is not sent; keep proxies and clients waiting
                 last_beat = time.monotonic()
                 yield ": drafting\n\n"
             continue

@@ -48,8 +48,10 @@ def _cite_html(turn: int, n: int, citation: Citation | None) -> str:
         return f'<span class="ba-cite-pending">[{n}]</span>'
     target = source_id(turn, n)
     label = escape(f"Source {n}: {citation.title}", quote=True)
-    return (f'<a class="ba-cite" href="#{target}" data-target="{target}" aria-label="{label}" '
-            f'title="{label}">[{n}]</a>')
+    return (
+        f'<a class="ba-cite" href="#{target}" data-target="{target}" aria-label="{label}" '
+        f'title="{label}">[{n}]</a>'
+    )
 
 
 def render_text_html(text: str, turn: int, citations: list[Citation] | None = None) -> str:
@@ -58,9 +60,13 @@ def render_text_html(text: str, turn: int, citations: list[Citation] | None = No
     out: list[str] = []
     at = 0
     for m in MARKER.finditer(text):
-        out.append(escape(text[at:m.start()]))
+        out.append(escape(text[at : m.start()]))
         nums = [int(x) for x in re.split(r"\s*,\s*", m.group(1))]
-        out.append("<sup>" + "".join(_cite_html(turn, n, by_n.get(n) if citations else None) for n in nums) + "</sup>")
+        out.append(
+            "<sup>"
+            + "".join(_cite_html(turn, n, by_n.get(n) if citations else None) for n in nums)
+            + "</sup>"
+        )
         at = m.end()
     out.append(escape(text[at:]))
     return "".join(out).strip()
@@ -75,7 +81,11 @@ def render_answer_html(answer: Answer, turn: int = 1, filters: Filters | None = 
 
 def render_pending_html(text: str, turn: int) -> str:
     """The chat bubble while an answer streams in (markers are not links until verified)."""
-    body = render_text_html(text, turn) if text.strip() else '<span class="ba-thinking">Searching the briefs…</span>'
+    body = (
+        render_text_html(text, turn)
+        if text.strip()
+        else '<span class="ba-thinking">Searching the briefs…</span>'
+    )
     return f'<div class="ba-answer ba-streaming" aria-busy="true">{body}</div>'
 
 
@@ -93,14 +103,18 @@ def closest_briefs(passages: list[Passage], limit: int = CLOSEST_BRIEFS) -> list
 
 def render_abstention_html(answer: Answer, filters: Filters | None = None) -> str:
     closest = closest_briefs(answer.passages)
-    parts = ['<div class="ba-abstain" role="note">',
-             '<p class="ba-abstain-title"><span aria-hidden="true">⚠</span> The briefs don’t cover this</p>',
-             '<p>No passage in the briefs answers this question, so there is no cited answer.</p>']
+    parts = [
+        '<div class="ba-abstain" role="note">',
+        '<p class="ba-abstain-title"><span aria-hidden="true">⚠</span> The briefs don’t cover this</p>',
+        "<p>No passage in the briefs answers this question, so there is no cited answer.</p>",
+    ]
     if closest:
         items = "".join(f"<li>{escape(title)} <code>{escape(bid)}</code></li>" for bid, title in closest)
         parts.append(f'<p class="ba-closest-label">Closest briefs:</p><ul class="ba-closest">{items}</ul>')
     if filters is not None and not filters.is_empty():
-        parts.append(f"<p>Filters are on ({escape(describe_filters(filters))}): clear them to search every brief.</p>")
+        parts.append(
+            f"<p>Filters are on ({escape(describe_filters(filters))}): clear them to search every brief.</p>"
+        )
     parts.append("</div>")
     return "".join(parts)
 
@@ -129,8 +143,10 @@ def _clip(gap: str, where: str) -> str:
 
 
 def _marked(c: Citation, turn: int) -> str:
-    return (f'<span class="ba-source" id="{source_id(turn, c.n)}" tabindex="-1"><sup class="ba-n">[{c.n}]</sup>'
-            f"<mark>{escape(c.quote)}</mark></span>")
+    return (
+        f'<span class="ba-source" id="{source_id(turn, c.n)}" tabindex="-1"><sup class="ba-n">[{c.n}]</sup>'
+        f"<mark>{escape(c.quote)}</mark></span>"
+    )
 
 
 def passage_html(text: str | None, cites: list[Citation], turn: int) -> str:
@@ -139,14 +155,14 @@ def passage_html(text: str | None, cites: list[Citation], turn: int) -> str:
     ``cites`` must lie in one paragraph, in order, without overlapping (see :func:`paragraph_groups`).
     Without the brief text (deleted or changed since the answer) the quotes are shown on their own.
     """
-    if not text or any(text[c.start:c.end] != c.quote for c in cites):
+    if not text or any(text[c.start : c.end] != c.quote for c in cites):
         return " … ".join(_marked(c, turn) for c in cites)
     para_start, para_end = paragraph_bounds(text, cites[0].start, cites[-1].end)
-    out = [escape(_clip(text[para_start:cites[0].start], "before"))]
+    out = [escape(_clip(text[para_start : cites[0].start], "before"))]
     for i, c in enumerate(cites):
         out.append(_marked(c, turn))
         gap_end = cites[i + 1].start if i + 1 < len(cites) else para_end
-        out.append(escape(_clip(text[c.end:gap_end], "between" if i + 1 < len(cites) else "after")))
+        out.append(escape(_clip(text[c.end : gap_end], "between" if i + 1 < len(cites) else "after")))
     return "".join(out)
 
 
@@ -157,7 +173,7 @@ def paragraph_groups(cites: list[Citation], text: str | None) -> list[list[Citat
     groups: list[list[Citation]] = []
     bounds: tuple[int, int] | None = None
     for c in sorted(cites, key=lambda c: (c.start, c.n)):
-        here = paragraph_bounds(text, c.start, c.end) if text[c.start:c.end] == c.quote else None
+        here = paragraph_bounds(text, c.start, c.end) if text[c.start : c.end] == c.quote else None
         if groups and here is not None and here == bounds and c.start >= groups[-1][-1].end:
             groups[-1].append(c)
         else:
@@ -166,27 +182,35 @@ def paragraph_groups(cites: list[Citation], text: str | None) -> list[list[Citat
     return groups
 
 
-def meta_html(title: str, authors: list[str], organisation: str | None, date: str | None, source: str | None) -> str:
+def meta_html(
+    title: str, authors: list[str], organisation: str | None, date: str | None, source: str | None
+) -> str:
     """Title (linked to the original when it is a URL), then authors · organisation · date."""
     if source and source.startswith(("http://", "https://")):
-        head = (f'<a class="ba-title" href="{escape(source, quote=True)}" target="_blank" '
-                f'rel="noopener noreferrer">{escape(title)}</a>')
+        head = (
+            f'<a class="ba-title" href="{escape(source, quote=True)}" target="_blank" '
+            f'rel="noopener noreferrer">{escape(title)}</a>'
+        )
     else:
         head = f'<span class="ba-title">{escape(title)}</span>'
     bits = [", ".join(authors), organisation or "", date or ""]
     line = " · ".join(escape(b) for b in bits if b)
-    file_note = f' <span class="ba-file">({escape(Path(source).name)})</span>' if source and not source.startswith("http") else ""
+    file_note = (
+        f' <span class="ba-file">({escape(Path(source).name)})</span>'
+        if source and not source.startswith("http")
+        else ""
+    )
     return f'{head}{file_note}<div class="ba-meta">{line}</div>' if line else head + file_note
 
 
-def text_lookup(services: Any) -> TextOf:
-    """A cached ``brief_id -> cleaned text`` lookup over ``services.assistant`` (None for unknown briefs)."""
+def text_lookup(service: Any) -> TextOf:
+    """A cached ``brief_id -> cleaned text`` lookup over the service (None for unknown briefs)."""
     cache: dict[str, str | None] = {}
 
     def text_of(brief_id: str) -> str | None:
         if brief_id not in cache:
             try:
-                cache[brief_id] = services.assistant.brief_text(brief_id)
+                cache[brief_id] = service.brief_text(brief_id)
             except BriefsError:
                 cache[brief_id] = None
         return cache[brief_id]
@@ -196,38 +220,48 @@ def text_lookup(services: Any) -> TextOf:
 
 def _brief_group_html(cites: list[Citation], turn: int, text_of: TextOf) -> str:
     first, text = cites[0], text_of(cites[0].brief_id)
-    blocks = "".join(f'<blockquote class="ba-passage">{passage_html(text, group, turn)}</blockquote>'
-                     for group in sorted(paragraph_groups(cites, text), key=lambda g: min(c.n for c in g)))
+    blocks = "".join(
+        f'<blockquote class="ba-passage">{passage_html(text, group, turn)}</blockquote>'
+        for group in sorted(paragraph_groups(cites, text), key=lambda g: min(c.n for c in g))
+    )
     head = meta_html(first.title, first.authors, first.organisation, first.date, first.source)
     return f'<article class="ba-brief"><header>{head}</header>{blocks}</article>'
 
 
-def render_sources_html(answer: Answer, services: Any, turn: int = 1, text_of: TextOf | None = None) -> str:
+def render_sources_html(answer: Answer, service: Any, turn: int = 1, text_of: TextOf | None = None) -> str:
     """The sources of one answer: each cited brief with its metadata and highlighted passages."""
     if answer.abstained or not answer.citations:
         return '<p class="ba-empty">Nothing cited: the briefs don’t cover this question.</p>'
-    text_of = text_of or text_lookup(services)
+    text_of = text_of or text_lookup(service)
     groups: dict[str, list[Citation]] = {}
     for c in answer.citations:
         groups.setdefault(c.brief_id, []).append(c)
     return "".join(_brief_group_html(cites, turn, text_of) for cites in groups.values())
 
 
-def render_conversation_sources_html(turns: list[ChatTurn], services: Any) -> str:
+def render_conversation_sources_html(turns: list[ChatTurn], service: Any) -> str:
     """The sources panel for the whole conversation, newest question first and open."""
     if not turns:
-        return ('<p class="ba-empty">The sources of each answer appear here. '
-                'Select a [n] marker in an answer to jump to its passage.</p>')
-    text_of = text_lookup(services)
+        return (
+            '<p class="ba-empty">The sources of each answer appear here. '
+            "Select a [n] marker in an answer to jump to its passage.</p>"
+        )
+    text_of = text_lookup(service)
     sections = []
     for i in range(len(turns), 0, -1):
         t = turns[i - 1]
         if t.answer is not None:
-            body = render_sources_html(t.answer, services, i, text_of)
+            body = render_sources_html(t.answer, service, i, text_of)
         else:
-            body = '<p class="ba-empty">No sources.</p>' if t.error else '<p class="ba-empty">Finding sources…</p>'
+            body = (
+                '<p class="ba-empty">No sources.</p>'
+                if t.error
+                else '<p class="ba-empty">Finding sources…</p>'
+            )
         is_open = " open" if i == len(turns) else ""
-        sections.append(f'<details class="ba-turn"{is_open}><summary>Q{i}: {escape(t.question)}</summary>{body}</details>')
+        sections.append(
+            f'<details class="ba-turn"{is_open}><summary>Q{i}: {escape(t.question)}</summary>{body}</details>'
+        )
     return "".join(sections)
 
 
@@ -237,7 +271,7 @@ def library_summary(briefs: list[BriefMeta]) -> str:
     if not briefs:
         return "No briefs yet: add some in the Library tab."
     chunks = sum(b.chunks for b in briefs)
-    return f'{len(briefs)} brief{"s" if len(briefs) != 1 else ""}, {chunks} chunk{"s" if chunks != 1 else ""}'
+    return f"{len(briefs)} brief{'s' if len(briefs) != 1 else ''}, {chunks} chunk{'s' if chunks != 1 else ''}"
 
 
 def render_summary_html(briefs: list[BriefMeta]) -> str:
@@ -253,16 +287,20 @@ def render_library_html(briefs: list[BriefMeta]) -> str:
     items = "".join(
         f'<li class="ba-lib-item">{meta_html(b.title, b.authors, b.organisation, b.date, b.source)}'
         f'<div class="ba-meta"><code>{escape(b.id)}</code> · {b.chunks} chunk{"s" if b.chunks != 1 else ""}</div></li>'
-        for b in sorted(briefs, key=lambda b: b.title.lower()))
-    return (f'<p class="ba-lib-summary">{escape(library_summary(briefs))}</p>'
-            f'<ul class="ba-library">{items}</ul>')
+        for b in sorted(briefs, key=lambda b: b.title.lower())
+    )
+    return (
+        f'<p class="ba-lib-summary">{escape(library_summary(briefs))}</p><ul class="ba-library">{items}</ul>'
+    )
 
 
 def render_status_html(ok: list[str], failed: list[tuple[str, str]]) -> str:
     """Outcome of an upload or delete: one line per file, failures with their reason."""
     lines = [f'<li class="ba-ok"><span aria-hidden="true">✓</span> {escape(m)}</li>' for m in ok]
-    lines += [f'<li class="ba-fail"><span aria-hidden="true">✗</span> <strong>{escape(name)}</strong>: {escape(reason)}</li>'
-              for name, reason in failed]
+    lines += [
+        f'<li class="ba-fail"><span aria-hidden="true">✗</span> <strong>{escape(name)}</strong>: {escape(reason)}</li>'
+        for name, reason in failed
+    ]
     role = ' role="alert"' if failed else ' role="status"'
     return f'<ul class="ba-status"{role}>{"".join(lines)}</ul>' if lines else ""
 

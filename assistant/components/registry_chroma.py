@@ -8,6 +8,8 @@ brief. Chunk rows are not copied: they are the chunk collection's own documents 
 (``brief_id``, ``generation``, ``idx``, ``start``, ``end``, ``section``), and a chunk counts only while
 its ``(brief_id, generation)`` is the committed one. The revision is a hash of the committed
 ``(id, generation)`` pairs, so every process notices any other's commit and rebuilds its BM25 index.
+Sentence vectors are derived data kept in a local :class:`~assistant.components.sentence_index.SentenceIndex`
+(written after the commit; another process's briefs get theirs computed on the fly by the answerer).
 
 >>> registry = ChromaRegistry(client, "briefs_registry", client.get_collection("briefs"))   # doctest: +SKIP
 >>> registry.revision()                                                                      # doctest: +SKIP
@@ -24,9 +26,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from assistant.components.sentence_index import SentenceIndex
 from assistant.errors import StoreError
-from assistant.models import BriefMeta
-from assistant.registry import ChunkRow
+from assistant.models import BriefMeta, ChunkRow, Committed, PreparedBrief, SentenceVectors
 
 logger = logging.getLogger(__name__)
 
@@ -49,12 +51,17 @@ class ChromaRegistry:
     at most ``cache_s`` old; reads that decide what to write or delete (generations, by_path) are fresh.
     """
 
-    def __init__(self, client: Any, name: str, chunk_collection: Any, cache_s: float = 2.0) -> None:
+    def __init__(
+        self, client: Any, name: str, chunk_collection: Any, sentences: SentenceIndex, cache_s: float = 2.0
+    ) -> None:
         self.name = name
         self.cache_s = cache_s
         self._chunks = chunk_collection
+        self._sentences = sentences
         try:
-            self._records = client.get_or_create_collection(name, embedding_function=None, metadata={"hnsw:space": "l2"})
+            self._records = client.get_or_create_collection(
+                name, embedding_function=None, metadata={"hnsw:space": "l2"}
+            )
         except Exception as e:
             raise StoreError(f"Cannot open the registry collection {name!r} on the Chroma server: {e}") from e
         self._snap: dict[str, _Record] = {}
@@ -62,7 +69,8 @@ class ChromaRegistry:
         self._lock = threading.Lock()
 
     def close(self) -> None:
-        """Nothing to release: the HTTP client belongs to the store."""
+        """The HTTP client belongs to the store; only the local sentence file is closed."""
+        self._sentences.close()
 
     # -- snapshot ---------------------------------------------------------------------------------
     def _snapshot(self, fresh: bool = False) -> dict[str, _Record]:
@@ -71,7 +79,9 @@ class ChromaRegistry:
                 got = self._call("read", lambda: self._records.get(include=["metadatas"]))
                 snap = {}
                 for i, m in zip(got["ids"], got["metadatas"] or [], strict=True):
-                    snap[i] = _Record(m["generation"], m["fingerprint"], m["path"], BriefMeta.model_validate_json(m["meta"]))
+                    snap[i] = _Record(
+                        m["generation"], m["fingerprint"], m["path"], BriefMeta.model_validate_json(m["meta"])
+                    )
                 self._snap, self._snap_at = snap, time.monotonic()
             return self._snap
 
@@ -83,7 +93,9 @@ class ChromaRegistry:
         try:
             return fn()
         except Exception as e:  # chromadb raises httpx and its own errors; the user needs to know which store
-            raise StoreError(f"Cannot {what} the shared registry {self.name!r} on the Chroma server: {e}") from e
+            raise StoreError(
+                f"Cannot {what} the shared registry {self.name!r} on the Chroma server: {e}"
+            ) from e
 
     # -- reads ------------------------------------------------------------------------------------
     def revision(self) -> int:
@@ -105,17 +117,22 @@ class ChromaRegistry:
         got = self._call("read", lambda: self._records.get(ids=[brief_id], include=["documents"]))
         return got["documents"][0] if got["ids"] else None
 
-    def by_path(self) -> dict[str, tuple[str, str]]:
-        return {r.path: (i, r.fingerprint) for i, r in self._snapshot(fresh=True).items()}
+    def committed(self) -> dict[str, Committed]:
+        return {
+            i: Committed(r.generation, r.fingerprint, r.path, r.meta.chunks)
+            for i, r in self._snapshot(fresh=True).items()
+        }
 
-    def generations(self) -> dict[str, str]:
-        return {i: r.generation for i, r in self._snapshot(fresh=True).items()}
+    def sentence_vectors(self, ids: Iterable[str]) -> dict[str, SentenceVectors]:
+        return self._sentences.get(ids)
 
     def chunks(self, ids: Iterable[str]) -> dict[str, ChunkRow]:
         ids = list(dict.fromkeys(ids))
         if not ids:
             return {}
-        got = self._call("read chunks for", lambda: self._chunks.get(ids=ids, include=["documents", "metadatas"]))
+        got = self._call(
+            "read chunks for", lambda: self._chunks.get(ids=ids, include=["documents", "metadatas"])
+        )
         return self._rows(got, {i: r.generation for i, r in self._snapshot().items()})
 
     def all_chunks(self) -> list[ChunkRow]:
@@ -125,7 +142,10 @@ class ChromaRegistry:
         rows: list[ChunkRow] = []
         for group in _groups(sorted(snap), lambda i: snap[i].meta.chunks, CHUNKS_PER_GET):
             where = {"brief_id": {"$in": group}} if len(group) > 1 else {"brief_id": group[0]}
-            got = self._call("read chunks for", lambda w=where: self._chunks.get(where=w, include=["documents", "metadatas"]))
+            got = self._call(
+                "read chunks for",
+                lambda w=where: self._chunks.get(where=w, include=["documents", "metadatas"]),
+            )
             rows.extend(self._rows(got, committed).values())
         rows.sort(key=lambda r: (r.brief_id, r.idx))
         counts: dict[str, int] = {}
@@ -133,11 +153,12 @@ class ChromaRegistry:
             counts[r.brief_id] = counts.get(r.brief_id, 0) + 1
         short = [i for i, r in snap.items() if counts.get(i, 0) != r.meta.chunks]
         if short:
-            logger.warning("%d committed briefs have fewer or more chunks in Chroma than registered: %s", len(short), short[:5])
+            logger.warning(
+                "%d committed briefs have fewer or more chunks in Chroma than registered: %s",
+                len(short),
+                short[:5],
+            )
         return rows
-
-    def chunk_count(self) -> int:
-        return sum(r.meta.chunks for r in self._snapshot(fresh=True).values())
 
     @staticmethod
     def _rows(got: dict[str, Any], committed: dict[str, str]) -> dict[str, ChunkRow]:
@@ -147,24 +168,43 @@ class ChromaRegistry:
             if committed.get(str(m.get("brief_id"))) != m.get("generation"):
                 continue  # being written by another process, or replaced and awaiting deletion
             idx = m["idx"] if "idx" in m else int(cid.rsplit(":", 1)[-1])
-            out[cid] = ChunkRow(cid, m["brief_id"], int(idx), int(m["start"]), int(m["end"]), m.get("section") or None, doc)
+            out[cid] = ChunkRow(
+                cid, m["brief_id"], int(idx), int(m["start"]), int(m["end"]), m.get("section") or None, doc
+            )
         return out
 
     # -- writes -----------------------------------------------------------------------------------
-    def commit_brief(self, meta: BriefMeta, fingerprint: str, generation: str, text: str,
-                     chunks: list[ChunkRow]) -> list[tuple[str, str]]:
+    def commit_brief(self, brief: PreparedBrief) -> list[tuple[str, str]]:
         """Upsert the brief's one record (the commit point), then drop any other brief at the same path."""
-        same_path = self._call("read", lambda: self._records.get(where={"path": meta.path}, include=["metadatas"]))
+        meta, fingerprint, generation, text = brief.meta, brief.fingerprint, brief.generation, brief.text
+        same_path = self._call(
+            "read", lambda: self._records.get(where={"path": meta.path}, include=["metadatas"])
+        )
         same_id = self._call("read", lambda: self._records.get(ids=[meta.id], include=["metadatas"]))
-        replaced = {i: m["generation"] for got in (same_path, same_id) for i, m in zip(got["ids"], got["metadatas"] or [], strict=True)}
-        record = {"generation": generation, "fingerprint": fingerprint, "path": meta.path,
-                  "meta": meta.model_dump_json(), "committed_at": time.time()}
-        self._call("write", lambda: self._records.upsert(ids=[meta.id], embeddings=[PLACEHOLDER_EMBEDDING],
-                                                         documents=[text], metadatas=[record]))
+        replaced = {
+            i: m["generation"]
+            for got in (same_path, same_id)
+            for i, m in zip(got["ids"], got["metadatas"] or [], strict=True)
+        }
+        record = {
+            "generation": generation,
+            "fingerprint": fingerprint,
+            "path": meta.path,
+            "meta": meta.model_dump_json(),
+            "committed_at": time.time(),
+        }
+        self._call(
+            "write",
+            lambda: self._records.upsert(
+                ids=[meta.id], embeddings=[PLACEHOLDER_EMBEDDING], documents=[text], metadatas=[record]
+            ),
+        )
         others = [i for i in replaced if i != meta.id]
         if others:
             self._call("write", lambda: self._records.delete(ids=others))
         self._invalidate()
+        self._sentences.put_many(brief.sentences)  # derived: a crash here only costs recomputation
+        self._sentences.delete_brief(meta.id, keep_generation=generation)
         return sorted(replaced.items())
 
     def delete_brief(self, brief_id: str) -> bool:
@@ -173,6 +213,7 @@ class ChromaRegistry:
             return False
         self._call("write", lambda: self._records.delete(ids=[brief_id]))
         self._invalidate()
+        self._sentences.delete_brief(brief_id)
         return True
 
 

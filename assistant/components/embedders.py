@@ -1,7 +1,8 @@
-"""Sentence-transformers embedder (the bundled all-MiniLM-L6-v2 by default) and its llama-index adapter.
+"""Embedders behind :class:`~assistant.protocols.Embedder`: sentence-transformers (the bundled
+all-MiniLM-L6-v2 by default), chosen by :func:`make_embedder`, and a llama-index adapter for peer pipelines.
 
->>> emb = SentenceTransformerEmbedder.from_settings(Settings())   # doctest: +SKIP
->>> emb.embed(["a brief"]).shape                                   # doctest: +SKIP
+>>> emb = make_embedder(Settings())            # doctest: +SKIP
+>>> emb.embed(["a brief"]).shape               # doctest: +SKIP
 (1, 384)
 """
 
@@ -16,12 +17,13 @@ import weakref
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, assert_never, cast
 
 import numpy as np
 
 from assistant.errors import ConfigError
-from assistant.settings import Settings, configure_offline
+from assistant.models import SentenceVectors
+from assistant.settings import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -46,12 +48,18 @@ class SentenceTransformerEmbedder:
     """Batched, normalised sentence-transformers embeddings from a local folder (never a hub id)."""
 
     def __init__(self, model_path: str | Path, batch_size: int = 32, workers: int = 0) -> None:
-        configure_offline()
         path = Path(model_path)
         if not path.is_dir():
-            raise ConfigError(f"Embedding model folder {str(path)!r} does not exist; set BRIEFS_EMBED_MODEL to a local sentence-transformers folder.")
-        import transformers
-        from sentence_transformers import SentenceTransformer
+            raise ConfigError(
+                f"Embedding model folder {str(path)!r} does not exist; set BRIEFS_EMBED_MODEL to a local sentence-transformers folder."
+            )
+        try:
+            import transformers
+            from sentence_transformers import SentenceTransformer
+        except ImportError as e:
+            raise ConfigError(
+                "The sentence-transformers embedder needs its package: pip install sentence-transformers"
+            ) from e
 
         transformers.logging.set_verbosity_error()  # "sequence longer than max length" is expected: chunking counts tokens
         transformers.logging.disable_progress_bar()
@@ -62,13 +70,11 @@ class SentenceTransformerEmbedder:
         self.batch_size = batch_size
         self.workers = workers
         self.max_tokens = int(self.model.max_seq_length or 256)
-        self.dim = int(getattr(self.model, "get_embedding_dimension", self.model.get_sentence_embedding_dimension)() or 0)
+        self.dim = int(
+            getattr(self.model, "get_embedding_dimension", self.model.get_sentence_embedding_dimension)() or 0
+        )
         self._lock = threading.Lock()
         self._pool: Any = None  # sentence-transformers' pool dict (input/output queues, processes)
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> SentenceTransformerEmbedder:
-        return _cached_embedder(settings.embed_model or str(bundled_model_path()), settings.embed_batch_size, settings.ingest.workers)
 
     def embed(self, texts: Sequence[str], batch_size: int | None = None) -> np.ndarray:
         if not texts:
@@ -77,38 +83,67 @@ class SentenceTransformerEmbedder:
         if self.workers > 1 and len(texts) >= 4 * bs:
             return self._embed_multiprocess(list(texts), bs)
         with self._lock:  # torch is thread-safe, but serialising keeps CPU threads from oversubscribing
-            vecs = self.model.encode(list(texts), batch_size=bs, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False)
+            vecs = self.model.encode(
+                list(texts),
+                batch_size=bs,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            )
         return np.asarray(vecs, dtype=np.float32)
 
-    def embed_with_sentences(self, texts: Sequence[str], spans: Sequence[list[tuple[int, int]]],
-                             batch_size: int | None = None) -> tuple[np.ndarray, list[tuple[list[tuple[int, int]], np.ndarray]]]:
+    def embed_with_sentences(
+        self, texts: Sequence[str], spans: Sequence[list[tuple[int, int]]], batch_size: int | None = None
+    ) -> tuple[np.ndarray, list[SentenceVectors]]:
         """Embed ``texts`` and, from the same forward pass, one vector per character span of each text."""
-        from assistant.sentences import pool_spans
+        from assistant.components.sentence_index import pool_spans
 
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32), []
         bs = batch_size or self.batch_size
         if self.workers > 1 and len(texts) >= 4 * bs:
-            # the multi-process pool returns sentence embeddings only: sentence vectors come at query time
-            empty = np.zeros((0, self.dim), dtype=np.float32)
-            return self.embed(texts, bs), [([], empty) for _ in texts]
+            # the multi-process pool returns sentence embeddings only: embed the sentences as texts of their own
+            return self.embed(texts, bs), [
+                self._embed_spans(t, s, bs) for t, s in zip(texts, spans, strict=True)
+            ]
         outputs: list[dict[str, Any]] = []
         step = bs * 4  # take the lock per slice, so that questions are not blocked for a whole ingest batch
         for at in range(0, len(texts), step):
             with self._lock:
-                outputs += self.model.encode(list(texts[at:at + step]), batch_size=bs, output_value=None,
-                                             normalize_embeddings=True, show_progress_bar=False)
-        encoded = self.model.tokenizer(list(texts), return_offsets_mapping=True, truncation=True, max_length=self.max_tokens)
+                # output_value=None returns one dict of tensors per text (the stubs type only the array form)
+                outputs += cast(
+                    list[dict[str, Any]],
+                    self.model.encode(
+                        list(texts[at : at + step]),
+                        batch_size=bs,
+                        output_value=None,
+                        normalize_embeddings=True,
+                        show_progress_bar=False,
+                    ),
+                )
+        encoded = self.model.tokenizer(
+            list(texts), return_offsets_mapping=True, truncation=True, max_length=self.max_tokens
+        )
         vectors = np.stack([o["sentence_embedding"].float().numpy() for o in outputs]).astype(np.float32)
-        per_text: list[tuple[list[tuple[int, int]], np.ndarray]] = []
-        for o, ids, offsets, text_spans in zip(outputs, encoded["input_ids"], encoded["offset_mapping"], spans, strict=True):
+        per_text: list[SentenceVectors] = []
+        for o, ids, offsets, text, text_spans in zip(
+            outputs, encoded["input_ids"], encoded["offset_mapping"], texts, spans, strict=True
+        ):
             n = int(o["attention_mask"].sum())
-            if o["input_ids"][:n].tolist() != ids:  # tokenisation differs from the model's: no sentence vectors
-                logger.warning("token mismatch while pooling sentence vectors; they will be computed at query time")
-                per_text.append(([], np.zeros((0, self.dim), dtype=np.float32)))
+            if (
+                o["input_ids"][:n].tolist() != ids
+            ):  # tokenisation differs from the model's: embed the sentences instead
+                logger.warning(
+                    "token mismatch while pooling sentence vectors; embedding the sentences separately"
+                )
+                per_text.append(self._embed_spans(text, text_spans, bs))
                 continue
             per_text.append(pool_spans(o["token_embeddings"][:n].float().numpy(), offsets, text_spans))
         return vectors, per_text
+
+    def _embed_spans(self, text: str, spans: list[tuple[int, int]], bs: int) -> SentenceVectors:
+        vecs = self.embed([text[s:e] for s, e in spans], bs) if spans else np.zeros((0, self.dim), np.float32)
+        return SentenceVectors(list(spans), vecs)
 
     def _embed_multiprocess(self, texts: list[str], bs: int) -> np.ndarray:
         """Embed across ``workers`` processes; rows come back in input order."""
@@ -116,15 +151,24 @@ class SentenceTransformerEmbedder:
             if self._pool is None:
                 self._pool = self._start_pool()
             chunk = max(bs, math.ceil(len(texts) / (self.workers * 4)))  # whole batches, a few per worker
-            vecs = self.model.encode(texts, pool=self._pool, batch_size=bs, chunk_size=chunk,
-                                     normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False)
+            vecs = self.model.encode(
+                texts,
+                pool=self._pool,
+                batch_size=bs,
+                chunk_size=chunk,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            )
         return np.asarray(vecs, dtype=np.float32)
 
     def _start_pool(self) -> Any:
         """Spawn the workers with their share of the CPU threads (each would otherwise take them all)."""
         threads = str(max(1, (os.cpu_count() or 1) // self.workers))
         saved = {k: os.environ.get(k) for k in ("OMP_NUM_THREADS", "MKL_NUM_THREADS")}
-        os.environ.update(OMP_NUM_THREADS=threads, MKL_NUM_THREADS=threads)  # read by each worker's torch at import
+        os.environ.update(
+            OMP_NUM_THREADS=threads, MKL_NUM_THREADS=threads
+        )  # read by each worker's torch at import
         try:
             logger.info("starting %d embedding processes with %s threads each", self.workers, threads)
             pool = self.model.start_multi_process_pool(["cpu"] * self.workers)
@@ -150,12 +194,25 @@ class SentenceTransformerEmbedder:
         return self.model.tokenizer.tokenize(text)
 
 
+def make_embedder(settings: Settings) -> SentenceTransformerEmbedder:
+    """The embedder for ``settings.embedder`` (one loaded model per configuration and process)."""
+    match settings.embedder:
+        case "sentence-transformers":
+            return _cached_embedder(
+                settings.embed_model or str(bundled_model_path()),
+                settings.embed_batch_size,
+                settings.ingest.workers,
+            )
+        case _ as unreachable:
+            assert_never(unreachable)
+
+
 @lru_cache(maxsize=4)
 def _cached_embedder(path: str, batch_size: int, workers: int) -> SentenceTransformerEmbedder:
     return SentenceTransformerEmbedder(path, batch_size=batch_size, workers=workers)
 
 
-def as_llama_embedding(embedder: SentenceTransformerEmbedder) -> Any:
+def as_llama_embedding(embedder: Any) -> Any:
     """Wrap an embedder as a llama-index ``BaseEmbedding`` (for llama-index indexes and retrievers)."""
     from llama_index.core.base.embeddings.base import BaseEmbedding
     from pydantic import PrivateAttr
@@ -163,7 +220,7 @@ def as_llama_embedding(embedder: SentenceTransformerEmbedder) -> Any:
     class _Adapter(BaseEmbedding):
         _embedder: Any = PrivateAttr()
 
-        def __init__(self, inner: SentenceTransformerEmbedder) -> None:
+        def __init__(self, inner: Any) -> None:
             super().__init__(model_name=inner.name, embed_batch_size=inner.batch_size)
             self._embedder = inner
 

@@ -1,8 +1,8 @@
 """Library actions of the web UI (upload, delete, filter choices), framework-free: each returns plain
-messages that the page renders. Uploads go through :mod:`ui.uploads`, as the HTTP API's do, so a bad
+messages that the page renders. Uploads go through :meth:`BriefsService.upload`, as the HTTP API's do, so a bad
 file is reported by name with its reason and changes nothing.
 
->>> ok, failed = upload_briefs(services, ["/tmp/gradio/ab12/brief.md"])    # doctest: +SKIP
+>>> ok, failed = upload_briefs(service, ["/tmp/gradio/ab12/brief.md"])    # doctest: +SKIP
 >>> ok                                                                      # doctest: +SKIP
 ['brief.md: added “Coral Reefs” (brief, 2 chunks)']
 """
@@ -15,12 +15,10 @@ from pathlib import Path
 from typing import Literal
 
 from assistant.errors import BriefsError, NotFoundError
-from assistant.models import BriefMeta
+from assistant.models import BriefMeta, UploadResult
+from assistant.service import BriefsService
 from assistant.settings import Settings
-from ui import uploads
 from ui.auth import api_keys, key_is_valid
-from ui.services import Services
-from ui.uploads import UploadResult, save_and_ingest
 
 logger = logging.getLogger(__name__)
 
@@ -30,7 +28,7 @@ LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 Outcome = tuple[list[str], list[tuple[str, str]]]  # (success lines, (file or id, reason) failures)
 
 
-def upload_briefs(services: Services, paths: list[str], progress: Progress | None = None) -> Outcome:
+def upload_briefs(service: BriefsService, paths: list[str], progress: Progress | None = None) -> Outcome:
     """Save and ingest each uploaded file in turn (the file's own name is kept)."""
     ok: list[str] = []
     failed: list[tuple[str, str]] = []
@@ -40,32 +38,32 @@ def upload_briefs(services: Services, paths: list[str], progress: Progress | Non
             progress(i / len(paths), f"Ingesting {name} ({i + 1}/{len(paths)})")
         try:
             with open(path, "rb") as stream:
-                result = save_and_ingest(services, [(name, stream)])[0]
+                result = service.upload([(name, stream)])[0]
         except (BriefsError, OSError) as e:
             failed.append((name, f"{e} Nothing was changed."))
             continue
         if result.status in ("failed", "skipped"):
             failed.append((name, f"{result.error or result.status}. Nothing was changed."))
         else:
-            ok.append(_describe(services, result))
+            ok.append(_describe(service, result))
     logger.info("web upload: %s ingested, %s failed", len(ok), len(failed))
     return ok, failed
 
 
-def _describe(services: Services, result: UploadResult) -> str:
+def _describe(service: BriefsService, result: UploadResult) -> str:
     try:
-        meta = services.assistant.store.get_brief(result.brief_id or "")
+        meta = service.get_brief(result.brief_id or "")
     except NotFoundError:
         return f"{result.filename}: {result.status}"
     return f"{result.filename}: {result.status} “{meta.title}” ({meta.id}, {meta.chunks} chunks)"
 
 
-def delete_brief(services: Services, brief_id: str | None) -> Outcome:
+def delete_brief(service: BriefsService, brief_id: str | None) -> Outcome:
     """Delete one brief (and its uploaded file, if it was uploaded)."""
     if not brief_id:
         return [], [("delete", "Choose a brief to delete first.")]
     try:
-        meta = uploads.delete_brief(services, brief_id)
+        meta = service.delete(brief_id)
     except BriefsError as e:
         return [], [(brief_id, str(e))]
     return [f"Deleted “{meta.title}” ({brief_id})."], []
@@ -85,8 +83,10 @@ def check_write(settings: Settings, key: str | None) -> str | None:
     if access == "open":
         return None
     if access == "disabled":
-        return (f"Uploading and deleting are off: the server listens on {settings.host!r} and no API key is set. "
-                "Set BRIEFS_API_KEYS=<key> (then enter it here) or serve on 127.0.0.1.")
+        return (
+            f"Uploading and deleting are off: the server listens on {settings.host!r} and no API key is set. "
+            "Set BRIEFS_API_KEYS=<key> (then enter it here) or serve on 127.0.0.1."
+        )
     if key_is_valid(settings, key):
         return None
     return "Enter a valid API key (one of BRIEFS_API_KEYS) to upload or delete briefs."

@@ -47,7 +47,7 @@ def parse_claims(answer: str) -> list[Claim]:
         lead = re.match(r"^(?:\s*\[\d+(?:\s*,\s*\d+)*\])+", sent)
         if lead and claims:
             claims[-1].cites.extend(_numbers(lead.group(0)))
-            sent = sent[lead.end():]
+            sent = sent[lead.end() :]
         body = strip_markers(sent)
         if body and not re.fullmatch(r"[\W\d]*", body):
             claims.append(Claim(body, _numbers(sent)))
@@ -119,9 +119,17 @@ class CitationVerifier:
 
 def _citation(n: int, p: Passage, s: int, e: int, score: float, meta: BriefMeta | None) -> Citation:
     return Citation(
-        n=n, brief_id=p.brief_id, title=p.title, quote=p.text[s:e], start=p.start + s, end=p.start + e, score=round(score, 4),
-        authors=meta.authors if meta else [], organisation=meta.organisation if meta else None,
-        date=meta.date if meta else None, source=meta.source if meta else None,
+        n=n,
+        brief_id=p.brief_id,
+        title=p.title,
+        quote=p.text[s:e],
+        start=p.start + s,
+        end=p.start + e,
+        score=round(score, 4),
+        authors=meta.authors if meta else [],
+        organisation=meta.organisation if meta else None,
+        date=meta.date if meta else None,
+        source=meta.source if meta else None,
     )
 
 

