@@ -56,6 +56,8 @@ class IngestSettings(BaseModel):
     workers: int = Field(
         0, ge=0, description="Embedding processes (sentence-transformers multi-process pool); 0 = in-process."
     )
+    max_expanded_mb: float = Field(200.0, gt=0, description="A DOCX (a zip archive) may expand to at most this many MiB.")
+    max_text_chars: int = Field(5_000_000, gt=0, description="A brief's extracted text may have at most this many characters.")
     lock_timeout_s: float = Field(
         300.0,
         gt=0,
@@ -217,6 +219,9 @@ class Settings(BaseSettings):
     api_keys: SecretStr = Field(
         SecretStr(""), description="Comma-separated API keys accepted by the HTTP API (never printed)."
     )
+    api_read_keys: SecretStr = Field(
+        SecretStr(""), description="Comma-separated API keys that may read but never write (never printed)."
+    )
     api_auth_all: bool = Field(
         False, description="Require an API key on every endpoint, not only on writing ones."
     )
@@ -263,11 +268,10 @@ class Settings(BaseSettings):
             raise ValueError("registry='chroma' needs the Chroma server (store='server' and chroma_url)")
         return self
 
-    def api_key_values(self) -> list[str]:
-        """The configured API keys (``api_keys`` split on commas)."""
-        raw = (
-            self.api_keys.get_secret_value() if isinstance(self.api_keys, SecretStr) else str(self.api_keys)
-        )  # model_copy skips validation
+    def api_key_values(self, read_only: bool = False) -> list[str]:
+        """The configured API keys (``api_keys``, or ``api_read_keys`` when ``read_only``, split on commas)."""
+        value = self.api_read_keys if read_only else self.api_keys
+        raw = value.get_secret_value() if isinstance(value, SecretStr) else str(value)  # model_copy skips validation
         return [k.strip() for k in raw.split(",") if k.strip()]
 
 

@@ -136,12 +136,16 @@ def content_terms(text: str, drop_question_words: bool = False) -> list[str]:
 
 
 def entities(text: str) -> list[str]:
-    """Capitalised words that are not sentence-initial and not question words (likely names)."""
+    """Capitalised words that are not sentence-initial and not question words (likely names). Linear in the text:
+    only the gap since the previous word is looked at."""
     out = []
+    prev_end = 0
     for i, m in enumerate(WORD.finditer(text)):
         w = m.group(0)
-        before = text[: m.start()].rstrip()
-        initial = i == 0 or before.endswith((".", "?", "!", ":", '"', "“"))
+        gap = text[prev_end : m.start()].rstrip()
+        last = gap[-1] if gap else (text[prev_end - 1] if prev_end else "")
+        prev_end = m.end()
+        initial = i == 0 or last in (".", "?", "!", ":", '"', "“")
         if (
             w[0].isupper()
             and not initial

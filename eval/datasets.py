@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -37,6 +37,18 @@ DEFAULT_SOURCES = REPO_ROOT / "corpus"
 RAG_DATASET_FILE = "rag_dataset.json"
 
 Format = Literal["rag_dataset", "jsonl"]
+Kind = Literal[
+    "fact",
+    "metadata",
+    "list",
+    "summary",
+    "compare",
+    "followup",
+    "unanswerable_nearmiss",
+    "unanswerable_offtopic",
+]
+KINDS: tuple[str, ...] = Kind.__args__  # type: ignore[attr-defined]
+Split = Literal["dev", "test", "all"]
 
 
 class DatasetError(BriefsError):
@@ -67,6 +79,12 @@ class EvalItem(BaseModel):
     reference_answer: str | None = Field(
         None, description="A model answer, for token F1, similarity and the LLM judge."
     )
+    kind: Kind | None = Field(
+        None,
+        description="What is asked: fact, metadata, list, summary, compare, followup, "
+        "unanswerable_nearmiss (the topic is covered, the fact is not) or unanswerable_offtopic.",
+    )
+    notes: str | None = Field(None, description="For the people who check the item; not used in scoring.")
 
     @field_validator("reference_contexts", mode="before")
     @classmethod
@@ -89,6 +107,12 @@ class EvalItem(BaseModel):
                     f"key_facts[{i}] must be a non-empty list of non-empty strings, got {alternatives!r}"
                 )
         return v
+
+    @model_validator(mode="after")
+    def _kind_agrees(self) -> EvalItem:
+        if self.kind is not None and self.answerable == self.kind.startswith("unanswerable"):
+            raise ValueError(f"kind {self.kind!r} needs answerable: {not self.answerable}")
+        return self
 
     @model_validator(mode="after")
     def _unanswerable_has_no_facts(self) -> EvalItem:
@@ -118,6 +142,8 @@ class EvalDataset:
     format: Format
     items: list[EvalItem]
     sources: list[Path] = field(default_factory=list)
+    split: str = "all"
+    splits_file: Path | None = None
 
     def limited(self, limit: int | None) -> EvalDataset:
         """The first ``limit`` items (all when None)."""
@@ -125,26 +151,58 @@ class EvalDataset:
             return self
         if limit < 1:
             raise DatasetError(f"limit must be at least 1, got {limit}")
-        return EvalDataset(self.name, self.path, self.format, self.items[:limit], self.sources)
+        return replace(self, items=self.items[:limit])
+
+    def only(self, split: Split) -> EvalDataset:
+        """The items of one split (``dev`` or ``test``) from the pinned, dated splits file named by the sidecar."""
+        if split == "all":
+            return self
+        if self.splits_file is None:
+            raise DatasetError(
+                f"Dataset {self.name!r} has no splits file; its sidecar {self.path.stem}.meta.json must "
+                f'name one ("splits": "<date>_{self.name}-splits.json"), or use --split all'
+            )
+        try:
+            splits = json.loads(self.splits_file.read_text(encoding="utf-8"))
+            ids = set(splits[split])
+        except (OSError, json.JSONDecodeError, KeyError, TypeError) as e:
+            raise DatasetError(f'{self.splits_file}: expected {{"dev": [ids], "test": [ids]}} ({e})') from e
+        unknown = ids - {i.id for i in self.items}
+        if unknown:
+            raise DatasetError(
+                f"{self.splits_file.name} lists ids that are not in {self.path.name}: {sorted(unknown)[:5]}"
+            )
+        return replace(self, items=[i for i in self.items if i.id in ids], split=split)
 
     def describe(self) -> dict[str, Any]:
+        kinds: dict[str, int] = {}
+        for i in self.items:
+            kinds[i.kind or "unlabelled"] = kinds.get(i.kind or "unlabelled", 0) + 1
         return {
             "name": self.name,
             "path": display_path(self.path),
             "format": self.format,
+            "split": self.split,
+            "splits_file": display_path(self.splits_file) if self.splits_file else None,
             "items": len(self.items),
             "answerable": sum(i.answerable for i in self.items),
             "follow_ups": sum(bool(i.history) for i in self.items),
+            "kinds": kinds,
             "sources": [display_path(s) for s in self.sources],
         }
 
 
 def display_path(path: Path) -> str:
-    """``path`` relative to the repository when inside it (reports stay comparable across checkouts)."""
+    """``path`` relative to the repository (``../shared/…`` beside it), so reports name no machine's folders and stay
+    comparable across checkouts; absolute only when it lies on another tree altogether."""
+    resolved = path.resolve()
     try:
-        return path.resolve().relative_to(REPO_ROOT).as_posix()
+        return resolved.relative_to(REPO_ROOT).as_posix()
     except ValueError:
-        return str(path)
+        try:
+            return resolved.relative_to(REPO_ROOT.parent).as_posix().join(["../", ""])
+        except ValueError:
+            return str(path)
 
 
 def load_dataset(path: str | Path, sources: list[str | Path] | None = None) -> EvalDataset:
@@ -159,9 +217,10 @@ def load_dataset(path: str | Path, sources: list[str | Path] | None = None) -> E
     if not path.is_file():
         raise DatasetError(f"Dataset file {str(path)!r} does not exist")
     fmt: Format
+    splits_file = None
     if path.suffix == ".jsonl":
         items, fmt, name = parse_jsonl(path.read_text(encoding="utf-8"), str(path)), "jsonl", path.stem
-        default_sources = _sidecar_sources(path)
+        default_sources, splits_file = _sidecar(path)
     elif path.suffix == ".json":
         items, fmt = parse_rag_dataset(path.read_text(encoding="utf-8"), str(path)), "rag_dataset"
         name = path.parent.name if path.name == RAG_DATASET_FILE else path.stem
@@ -176,7 +235,9 @@ def load_dataset(path: str | Path, sources: list[str | Path] | None = None) -> E
         raise DatasetError(
             f"Sources of dataset {name!r} not found: {', '.join(missing)}; pass --sources PATH"
         )
-    return EvalDataset(name, path.resolve(), fmt, items, [s.resolve() for s in chosen])
+    return EvalDataset(
+        name, path.resolve(), fmt, items, [s.resolve() for s in chosen], splits_file=splits_file
+    )
 
 
 def parse_jsonl(text: str, where: str = "<jsonl>") -> list[EvalItem]:
@@ -238,15 +299,17 @@ def _explain(e: ValidationError) -> str:
     return "; ".join(parts) + hint
 
 
-def _sidecar_sources(path: Path) -> list[Path]:
+def _sidecar(path: Path) -> tuple[list[Path], Path | None]:
+    """Sources and splits file named by ``<stem>.meta.json`` (paths relative to it)."""
     sidecar = path.with_name(f"{path.stem}.meta.json")
     if not sidecar.is_file():
-        return [DEFAULT_SOURCES]
+        return [DEFAULT_SOURCES], None
     try:
         meta = json.loads(sidecar.read_text(encoding="utf-8"))
         listed = meta["sources"]
         listed = [listed] if isinstance(listed, str) else listed
-        return [(sidecar.parent / s).resolve() for s in listed]
+        splits = (sidecar.parent / meta["splits"]).resolve() if meta.get("splits") else None
+        return [(sidecar.parent / s).resolve() for s in listed], splits
     except (json.JSONDecodeError, KeyError, TypeError) as e:
         raise DatasetError(
             f'{sidecar}: expected a JSON object like {{"sources": ["../../corpus"]}} ({e})'

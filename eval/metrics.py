@@ -229,6 +229,13 @@ def false_abstention(abstained: Sequence[bool], answerable: Sequence[bool]) -> M
     return aggregate([float(a) if ok else None for a, ok in zip(abstained, answerable, strict=True)])
 
 
+def percentile(values: Sequence[float | None], q: float) -> Metric:
+    """The ``q``-th percentile of the applicable values (``None`` items are not applicable)."""
+    present = [float(v) for v in values if v is not None]
+    score = round(float(np.percentile(np.asarray(present), q)), 1) if present else None
+    return {"score": score, "individual_scores": [None if v is None else round(float(v), 1) for v in values]}
+
+
 def latency(ms: Sequence[float], q: float) -> Metric:
     """The ``q``-th percentile (0-100, linear interpolation) of per-item latencies, in milliseconds."""
     if not ms:

@@ -19,7 +19,7 @@ from eval.run import EvalResult
 
 DEFAULT_REPORTS_DIR = Path(__file__).resolve().parent / "reports"
 GROUPS = {
-    "retrieval": ["hit_at_k", "mrr", "ndcg_at_k", "context_recall"],
+    "retrieval": ["doc_hit_at_5", "doc_mrr_at_5", "hit_at_k", "mrr", "ndcg_at_k", "context_recall"],
     "answers": [
         "key_fact_recall",
         "token_f1",
@@ -27,27 +27,42 @@ GROUPS = {
         "judge_faithfulness",
         "judge_correctness",
     ],
-    "citations": ["citation_recall", "citation_precision"],
-    "abstention": ["correct_abstention", "false_abstention"],
+    "citations (against the labels)": ["cited_fact_recall", "citations_correct", "citation_accuracy"],
+    "citations (ALCE, support by our own verifier)": ["citation_recall", "citation_precision"],
+    "concision": ["answer_words", "answer_words_p90", "facts_per_100_words"],
+    "abstention": ["correct_abstention", "abstention_nearmiss", "abstention_offtopic", "false_abstention"],
     "latency": ["latency_p50_ms", "latency_p95_ms"],
 }
+# The per-kind table: (metric, column heading).
+KIND_COLUMNS = [
+    ("items", "n"),
+    ("doc_hit_at_5", "doc hit@5"),
+    ("key_fact_recall", "facts"),
+    ("cited_fact_recall", "cited facts"),
+    ("citations_correct", "cites ok"),
+    ("answer_words", "words p50"),
+    ("answer_words_p90", "words p90"),
+    ("facts_per_100_words", "facts/100w"),
+    ("correct_abstention", "abstained"),
+    ("false_abstention", "false abst."),
+]
 TABLE_SCORES = [
-    "hit_at_k",
-    "mrr",
+    "doc_hit_at_5",
     "key_fact_recall",
+    "cited_fact_recall",
+    "citations_correct",
+    "answer_words",
     "token_f1",
-    "answer_similarity",
     "citation_recall",
-    "citation_precision",
 ]
 SHORT = {
-    "hit_at_k": "hit",
-    "mrr": "MRR",
+    "doc_hit_at_5": "doc hit",
     "key_fact_recall": "facts",
+    "cited_fact_recall": "cited",
+    "citations_correct": "cites ok",
+    "answer_words": "words",
     "token_f1": "F1",
-    "answer_similarity": "sim",
-    "citation_recall": "cit R",
-    "citation_precision": "cit P",
+    "citation_recall": "ALCE R",
 }
 
 
@@ -99,22 +114,52 @@ def _grouped(metrics: dict[str, Any]) -> list[tuple[str, str, Any]]:
 def _header_lines(data: dict[str, Any]) -> list[str]:
     ds, cfg = data["dataset"], data["config"]
     return [
-        f"- dataset: `{ds['path']}` ({ds['format']}; {ds['items']} items, {ds['answerable']} answerable, {ds['follow_ups']} follow-ups)",
+        f"- dataset: `{ds['path']}` ({ds['format']}; split {ds.get('split', 'all')}"
+        f"{' of ' + ds['splits_file'] if ds.get('splits_file') else ''}; {ds['items']} items, {ds['answerable']} answerable, "
+        f"{ds['follow_ups']} follow-ups)",
         f"- answerer: `{cfg['answerer']}`; retrieval: {cfg['mode']}, top_k={cfg['top_k']}; judge: {cfg['judge']}",
         f"- chunk: {cfg['settings']['chunk']}; created {data['created']}",
     ]
 
 
+def kind_table(data: dict[str, Any]) -> list[str]:
+    """The per-kind table (Markdown), overall row last, then the peer's overall row when there is one."""
+    by_kind = data.get("by_kind") or {}
+    if not by_kind:
+        return []
+    head = "| kind | " + " | ".join(h for _, h in KIND_COLUMNS) + " |"
+    rows = [head, "|---" * (len(KIND_COLUMNS) + 1) + "|"]
+    for kind, scores in by_kind.items():
+        rows.append(f"| {kind} | " + " | ".join(_fmt(scores.get(n)) for n, _ in KIND_COLUMNS) + " |")
+    overall = {**data["summary"], "items": float(len(data["items"]))}
+    rows.append("| **all** | " + " | ".join(_fmt(overall.get(n)) for n, _ in KIND_COLUMNS) + " |")
+    if data.get("peer"):
+        peer = {**data["peer"]["summary"], "items": float(len(data["items"]))}
+        rows.append(
+            "| *peer: llama-index* | " + " | ".join(_fmt(peer.get(n)) for n, _ in KIND_COLUMNS) + " |"
+        )
+    return rows
+
+
 def render_markdown(data: dict[str, Any]) -> str:
+    peer = data.get("peer") or {}
     lines = [
-        f"# Eval: {data['dataset']['name']}",
+        f"# Eval: {data['dataset']['name']} ({data['dataset'].get('split', 'all')})",
         "",
         *_header_lines(data),
         "",
-        "| group | metric | score |",
-        "|---|---|---|",
+        *(["## By kind", "", *kind_table(data), ""] if data.get("by_kind") else []),
+        "## Metrics",
+        "",
+        "| group | metric | score |" + (" peer |" if peer else ""),
+        "|---|---|---|" + ("---|" if peer else ""),
     ]
-    lines += [f"| {g} | {n} | {_fmt(s)} |" for g, n, s in _grouped(data["metrics"])]
+    lines += [
+        f"| {g} | {n} | {_fmt(s)} |" + (f" {_fmt(peer['summary'].get(n))} |" if peer else "")
+        for g, n, s in _grouped(data["metrics"])
+    ]
+    if peer:
+        lines += ["", f"Peer: {peer['name']}."]
     failing = [it for it in ordered_items(data) if it["failures"]]
     lines += ["", f"## Failures ({len(failing)} of {len(data['items'])} items)", ""]
     lines += [f"- **{it['id']}** {it['query']} — {'; '.join(it['failures'])}" for it in failing] or ["None."]
@@ -197,9 +242,61 @@ def _item_row(it: dict[str, Any]) -> str:
     )
     failures = "<br>".join(e(f) for f in it["failures"]) or "–"
     return (
-        f'<tr class="{"fail" if it["failures"] else "ok"}"><td>{e(it["id"])}</td><td>{e(it["query"])}{" <i>(follow-up)</i>" if it["follow_up"] else ""}'
+        f'<tr class="{"fail" if it["failures"] else "ok"}"><td>{e(it["id"])}</td><td>{e(it["query"])}{" <i>(" + e(it["kind"]) + ")</i>" if it.get("kind") else " <i>(follow-up)</i>" if it["follow_up"] else ""}'
         f"{details}</td><td>{'yes' if it['answerable'] else 'no'}</td><td>{'yes' if it['abstained'] else 'no'}</td>"
         f'{cells}<td class="num">{_fmt(it["latency_ms"])}</td><td class="bad">{failures}</td></tr>'
+    )
+
+
+def _kind_table_html(data: dict[str, Any]) -> str:
+    e = html.escape
+    by_kind = data.get("by_kind") or {}
+    if not by_kind:
+        return ""
+    heads = "".join(f"<th>{e(h)}</th>" for _, h in KIND_COLUMNS)
+    rows = [(k, v) for k, v in by_kind.items()] + [
+        ("all", {**data["summary"], "items": float(len(data["items"]))})
+    ]
+    if data.get("peer"):
+        rows.append(("peer: llama-index", {**data["peer"]["summary"], "items": float(len(data["items"]))}))
+    body = "".join(
+        f"<tr><td>{e(k)}</td>"
+        + "".join(f'<td class="num">{_fmt(v.get(n))}</td>' for n, _ in KIND_COLUMNS)
+        + "</tr>"
+        for k, v in rows
+    )
+    return f"<h2>By kind</h2><table><tr><th>kind</th>{heads}</tr>{body}</table>{_kind_chart(data)}"
+
+
+def _kind_chart(data: dict[str, Any]) -> str:
+    """Grouped bars per kind: key facts stated, key facts cited, and (for unanswerable kinds) abstention."""
+    by_kind = data.get("by_kind") or {}
+    series = [
+        ("key_fact_recall", "#3867d6", "facts"),
+        ("cited_fact_recall", "#20a4a4", "cited facts"),
+        ("correct_abstention", "#7a5af8", "abstained"),
+    ]
+    label_w, bar_w, row_h = 190, 420, 18
+    parts, y = [], 5
+    for kind, scores in by_kind.items():
+        parts.append(f'<text x="0" y="{y + 14}" font-size="12" fill="#344054">{html.escape(kind)}</text>')
+        for name, colour, label in series:
+            v = scores.get(name)
+            if v is None:
+                continue
+            parts.append(
+                f'<rect x="{label_w}" y="{y + 3}" width="{bar_w * max(0.0, min(1.0, v)):.1f}" height="12" '
+                f'fill="{colour}" opacity="0.85"><title>{label}: {v:.2f}</title></rect>'
+            )
+            parts.append(
+                f'<text x="{label_w + bar_w + 8}" y="{y + 13}" font-size="11" fill="#101828">{label} {v:.2f}</text>'
+            )
+            y += row_h
+        y += 8
+    legend = " · ".join(f'<span style="color:{c}">■</span> {label}' for _, c, label in series)
+    return (
+        f"<p>{legend}</p><svg xmlns='http://www.w3.org/2000/svg' width='760' height='{y + 5}' role='img' "
+        f"aria-label='scores by kind'>{''.join(parts)}</svg>"
     )
 
 
@@ -212,6 +309,7 @@ def render_html(data: dict[str, Any]) -> str:
     return (
         f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Eval: {e(data['dataset']['name'])}</title>"
         f"<style>{CSS}</style></head><body><h1>Eval: {e(data['dataset']['name'])}</h1><ul>{header}</ul>"
+        f"{_kind_table_html(data)}"
         f"<h2>Metrics</h2><p>Bars are the scores; each tick is one question.</p>{_bar_chart(data)}"
         f"<h2>Questions ({failing} of {len(data['items'])} with failures, listed first)</h2>"
         f"<table><tr><th>id</th><th style='min-width:300px'>question</th><th>answer&shy;able</th><th>abst&shy;ained</th>{heads}<th>ms</th><th>failures</th></tr>{rows}</table>"

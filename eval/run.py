@@ -24,6 +24,7 @@ from assistant.errors import LLMError
 from assistant.models import Answer, Mode
 from assistant.service import BriefsService
 from assistant.settings import Settings, get_settings
+from eval import correctness as c
 from eval import metrics as m
 from eval.attribution import CitationScores, citation_precision, citation_recall, score_citations
 from eval.datasets import EvalDataset, EvalItem, display_path
@@ -34,6 +35,20 @@ logger = logging.getLogger(__name__)
 
 Progress = Callable[[int, int, str], None]
 PASSAGE_PREVIEW = 400
+PER_RUN = frozenset(
+    {"latency_p50_ms", "latency_p95_ms", "answer_words_p90"}
+)  # their per-item lists are not scores
+PERCENTILES = {"answer_words": 50, "answer_words_p90": 90, "latency_p50_ms": 50, "latency_p95_ms": 95}
+# What `briefs eval compare` gates on by default when a report has per-kind scores (see eval/README.md).
+HEADLINE = (
+    "key_fact_recall",
+    "cited_fact_recall",
+    "citations_correct",
+    "abstention_nearmiss",
+    "abstention_offtopic",
+    "false_abstention",
+    "doc_hit_at_5",
+)
 
 
 @dataclass
@@ -58,9 +73,13 @@ class EvalResult:
     metrics: dict[str, m.Metric]
     items: list[dict[str, Any]]
     created: str = field(default_factory=lambda: dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
+    peer: dict[str, Any] | None = None
 
     def summary(self) -> dict[str, float | None]:
         return {name: metric["score"] for name, metric in self.metrics.items()}
+
+    def by_kind(self) -> dict[str, dict[str, float | None]]:
+        return breakdown(self.metrics, [it.get("kind") for it in self.items])
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -68,9 +87,31 @@ class EvalResult:
             "config": self.config,
             "created": self.created,
             "summary": self.summary(),
+            "by_kind": self.by_kind(),
+            "peer": self.peer,
             "metrics": self.metrics,
             "items": self.items,
         }
+
+
+def breakdown(metrics: dict[str, m.Metric], kinds: list[str | None]) -> dict[str, dict[str, float | None]]:
+    """Every metric over the items of each kind (means; medians and percentiles for words and latency)."""
+    out: dict[str, dict[str, float | None]] = {}
+    for kind in dict.fromkeys(k for k in kinds if k):
+        rows = [i for i, k in enumerate(kinds) if k == kind]
+        scores: dict[str, float | None] = {"items": float(len(rows))}
+        for name, metric in metrics.items():
+            values = (
+                [metric["individual_scores"][i] for i in rows]
+                if len(metric["individual_scores"]) == len(kinds)
+                else []
+            )
+            if name in PERCENTILES:
+                scores[name] = m.percentile(values, PERCENTILES[name])["score"]
+            else:
+                scores[name] = m.aggregate(values)["score"]
+        out[kind] = scores
+    return out
 
 
 def evaluate(
@@ -83,10 +124,12 @@ def evaluate(
     cache_dir: Path | None = None,
     service: BriefsService | None = None,
     progress: Progress | None = None,
+    peer: bool = False,
 ) -> EvalResult:
     """Index the dataset's sources (cached), ask every item, and score the answers.
 
-    ``service`` lends its loaded models (tests pass one); the index itself is always the dataset's own."""
+    ``service`` lends its loaded models (tests pass one); the index itself is always the dataset's own. With ``peer``
+    a vanilla llama-index pipeline (:mod:`eval.peer`) is scored on the same items, for the report's peer row."""
     if mode not in ("hybrid", "dense", "bm25"):
         raise ValueError(f"Unsupported retrieval mode {mode!r}; use 'hybrid', 'dense' or 'bm25'")
     settings = get_settings(settings)
@@ -109,9 +152,21 @@ def evaluate(
         "settings": _relevant_settings(settings),
     }
     scores = compute_metrics(outcomes, k, assistant.embed, with_judge=llm_judge is not None)
-    return EvalResult(
+    result = EvalResult(
         dataset.describe(), config, scores, [_record(o, scores, i) for i, o in enumerate(outcomes)]
     )
+    if peer:
+        from eval.peer import PeerPipeline
+
+        pipeline = PeerPipeline(dataset, cache_dir, assistant.embed)
+        peer_outcomes = [_score_item(pipeline.ask(item), assistant, None) for item in dataset.items]
+        peer_scores = compute_metrics(peer_outcomes, pipeline.top_k, assistant.embed)
+        result.peer = {
+            "name": pipeline.describe(),
+            "summary": {n: v["score"] for n, v in peer_scores.items()},
+            "by_kind": breakdown(peer_scores, [it.kind for it in dataset.items]),
+        }
+    return result
 
 
 def _ask(assistant: BriefsService, item: EvalItem, mode: Mode, k: int) -> ItemOutcome:
@@ -166,17 +221,34 @@ def compute_metrics(
     answerable = [o.item.answerable for o in outcomes]
     cites = [o.citations if o.citations and o.citations.recall is not None else None for o in outcomes]
     ms = [o.latency_ms for o in outcomes]
+    items = [o.item for o in outcomes]
+    given = [o.answer for o in outcomes]
+    facts = m.key_fact_recall(answers, [it.key_facts for it in items])
+    texts = [
+        a if a else None for a in answers
+    ]  # answers actually given (abstentions are not counted as words)
+    word_counts = c.answer_words(texts)
     out: dict[str, m.Metric] = {
+        "doc_hit_at_5": c.doc_hit_at_5(given, items),
+        "doc_mrr_at_5": c.doc_mrr_at_5(given, items),
         "hit_at_k": m.hit_at_k(rel, k),
         "mrr": m.mrr(rel, k),
         "ndcg_at_k": m.ndcg_at_k(rel, k),
         "context_recall": m.context_recall(rel, k),
-        "key_fact_recall": m.key_fact_recall(answers, [o.item.key_facts for o in outcomes]),
+        "key_fact_recall": facts,
+        "cited_fact_recall": c.cited_fact_recall(given, items),
+        "citations_correct": c.citations_correct(given, items),
+        "citation_accuracy": c.citation_accuracy(given, items),
         "token_f1": m.token_f1(answers, refs),
         "answer_similarity": m.answer_similarity(answers, refs, embed),
+        "answer_words": m.percentile(word_counts, 50),
+        "answer_words_p90": m.percentile(word_counts, 90),
+        "facts_per_100_words": c.facts_per_100_words(texts, facts["individual_scores"], items),
         "citation_recall": citation_recall(cites),
         "citation_precision": citation_precision(cites),
         "correct_abstention": m.correct_abstention(abstained, answerable),
+        "abstention_nearmiss": c.abstention_of("unanswerable_nearmiss", abstained, items),
+        "abstention_offtopic": c.abstention_of("unanswerable_offtopic", abstained, items),
         "false_abstention": m.false_abstention(abstained, answerable),
         "latency_p50_ms": m.latency(ms, 50),
         "latency_p95_ms": m.latency(ms, 95),
@@ -199,6 +271,13 @@ def _failures(o: ItemOutcome, scores: dict[str, float | None]) -> list[str]:
     if (kf := scores.get("key_fact_recall")) is not None and kf < 1 and not abstained:
         missing = m.missing_key_facts(m.answer_text(o.answer.text if o.answer else ""), o.item.key_facts)
         out.append("missing key facts: " + "; ".join(alts[0] for alts in missing))
+    if scores.get("citations_correct") == 0 and not abstained:
+        wrong = [
+            x.quote[:60]
+            for x in (o.answer.citations if o.answer else [])
+            if not c.citation_correct(x.quote, x.brief_id, o.item)
+        ]
+        out.append("citations not backed by the labels: " + ("; ".join(wrong) if wrong else "none given"))
     if o.citations and o.citations.unsupported:
         out.append(f"{len(o.citations.unsupported)} sentence(s) not supported by their citations")
     if o.citations and o.citations.precision is not None and o.citations.precision < 1:
@@ -207,15 +286,12 @@ def _failures(o: ItemOutcome, scores: dict[str, float | None]) -> list[str]:
 
 
 def _record(o: ItemOutcome, metrics: dict[str, m.Metric], i: int) -> dict[str, Any]:
-    scores = {
-        name: metric["individual_scores"][i]
-        for name, metric in metrics.items()
-        if name not in ("latency_p50_ms", "latency_p95_ms")
-    }
+    scores = {name: metric["individual_scores"][i] for name, metric in metrics.items() if name not in PER_RUN}
     a = o.answer
     matched = o.relevance.matches if o.relevance else []
     return {
         "id": o.item.id,
+        "kind": o.item.kind,
         "query": o.item.query,
         "answerable": o.item.answerable,
         "follow_up": bool(o.item.history),

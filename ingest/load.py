@@ -1,6 +1,10 @@
 """Read one file into raw text plus the metadata its format carries (PDF info, HTML meta, DOCX core properties).
 
->>> doc = load_file(Path("corpus/blinkens-visit-to-beijing.txt"), max_bytes=10_000_000)   # doctest: +SKIP
+Containers are bounded before they are opened: a DOCX whose parts expand past ``Limits.max_expanded_bytes``, a PDF
+stream that would, or any document whose text exceeds ``Limits.max_chars`` is refused with the figure and the
+setting to change, so one upload can never take minutes and gigabytes.
+
+>>> doc = load_file(Path("corpus/blinkens-visit-to-beijing.txt"), Limits(max_bytes=10_000_000))   # doctest: +SKIP
 >>> doc.kind
 'txt'
 """
@@ -29,6 +33,16 @@ SUFFIXES = {
 SIDE_FILES = {"manifest.csv", "readme.md"}
 
 
+@dataclass(frozen=True)
+class Limits:
+    """How much one file may be: on disk, once its container is expanded, and as text."""
+
+    max_bytes: int = 25 * 2**20
+    max_expanded_bytes: int = 200 * 2**20
+    max_chars: int = 5_000_000
+    max_entries: int = 10_000  # parts of a DOCX (zip) archive
+
+
 @dataclass
 class RawDoc:
     path: Path
@@ -43,8 +57,10 @@ def is_supported(path: Path) -> bool:
     return path.suffix.lower() in SUFFIXES
 
 
-def load_file(path: Path, max_bytes: int) -> RawDoc:
+def load_file(path: Path, limits: Limits | None = None) -> RawDoc:
     """Parse ``path``; raise IngestError naming the reason when it can't be ingested."""
+    limits = limits or Limits()
+    max_bytes = limits.max_bytes
     kind = SUFFIXES.get(path.suffix.lower())
     if kind is None:
         raise IngestError(
@@ -59,24 +75,61 @@ def load_file(path: Path, max_bytes: int) -> RawDoc:
         )
     data = path.read_bytes()
     digest = hashlib.sha256(data).hexdigest()
+    if kind == "docx":
+        _check_archive(data, limits)
     parser = {"txt": _text, "md": _markdown, "html": _html, "pdf": _pdf, "docx": _docx}[kind]
     doc = parser(path, data)
     doc.content_hash = digest
     if len(doc.text.strip()) < 20:
         raise IngestError("no extractable text (fewer than 20 characters after parsing)")
+    if len(doc.text) > limits.max_chars:
+        raise IngestError(f"the text is {len(doc.text):,} characters, over the limit of {limits.max_chars:,} "
+                          "(BRIEFS_INGEST__MAX_TEXT_CHARS)")
     return doc
 
 
+BOMS = ((b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
+
+
 def _decode(data: bytes) -> str:
-    if b"\x00" in data[:8192]:
-        raise IngestError("binary content (NUL bytes) in a text file")
+    """UTF-8 (with or without BOM), or UTF-16/32 when a byte-order mark says so; NUL bytes anywhere are refused."""
+    encoding = next((enc for bom, enc in BOMS if data.startswith(bom)), "utf-8-sig")
     try:
-        text = data.decode("utf-8-sig")
+        text = data.decode(encoding)
     except UnicodeDecodeError as e:
+        if encoding != "utf-8-sig":
+            raise IngestError(f"not valid {encoding.upper()} despite its byte-order mark (at offset {e.start})") from e
+        if b"\x00" in data:
+            at = data.index(b"\x00")
+            raise IngestError(f"binary content (NUL bytes, the first at offset {at}) in a text file") from e
         raise IngestError(
             f"not valid UTF-8 (byte 0x{data[e.start]:02x} at offset {e.start}); re-save the file as UTF-8"
         ) from e
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    if "\x00" in text:
+        raise IngestError(f"binary content (NUL bytes, the first at character {text.index(chr(0))}) in a text file")
+    return text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _check_archive(data: bytes, limits: Limits) -> None:
+    """Refuse a zip container (DOCX) that would expand past the limits, before anything decompresses it."""
+    import io
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            entries = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as e:
+        raise IngestError(f"corrupted or unreadable DOCX: {e}") from e
+    if len(entries) > limits.max_entries:
+        raise IngestError(f"the DOCX has {len(entries):,} parts, over the limit of {limits.max_entries:,}")
+    expanded = sum(max(0, e.file_size) for e in entries)
+    if expanded > limits.max_expanded_bytes:
+        raise IngestError(f"the DOCX expands to {_size(expanded)}, over the limit of {_size(limits.max_expanded_bytes)} "
+                          "(BRIEFS_INGEST__MAX_EXPANDED_MB)")
+
+
+def _size(n: int) -> str:
+    return f"{n / 2**30:.1f} GiB" if n >= 2**30 else f"{n / 2**20:.1f} MiB"
 
 
 def _text(path: Path, data: bytes) -> RawDoc:
@@ -121,7 +174,7 @@ def _pdf(path: Path, data: bytes) -> RawDoc:
     import io
 
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+    from pypdf.errors import LimitReachedError, PdfReadError
 
     try:
         reader = PdfReader(io.BytesIO(data))
@@ -131,6 +184,8 @@ def _pdf(path: Path, data: bytes) -> RawDoc:
         info: Any = reader.metadata or {}
     except IngestError:
         raise
+    except LimitReachedError as e:  # pypdf bounds what one stream may decompress to
+        raise IngestError(f"the PDF holds a stream that expands past pypdf's safety limit ({e})") from e
     except (PdfReadError, ValueError, KeyError, TypeError, OSError) as e:
         raise IngestError(f"corrupted or unreadable PDF: {e}") from e
     meta = {

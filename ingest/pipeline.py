@@ -31,7 +31,7 @@ from assistant.store import BriefStore, chunk_id, embed_chunks
 from ingest import metadata
 from ingest.chunk import chunk_text, make_splitter
 from ingest.clean import clean_text
-from ingest.load import SUFFIXES, RawDoc, is_supported, load_file
+from ingest.load import SUFFIXES, Limits, RawDoc, is_supported, load_file
 
 logger = logging.getLogger(__name__)
 
@@ -167,7 +167,8 @@ class Ingestor:
                 return None
             if now is None:
                 moved_from = twin  # the twin's file is gone: this is the same brief, moved; it keeps its id
-        doc = load_file(path, int(self.settings.ingest.max_file_mb * 2**20))
+        cfg = self.settings.ingest
+        doc = load_file(path, Limits(int(cfg.max_file_mb * 2**20), int(cfg.max_expanded_mb * 2**20), cfg.max_text_chars))
         brief_id = previous[0] if previous else (moved_from.id if moved_from else None)
         brief = self._build(doc, side, brief_id, fingerprint)
         meta = brief.meta

@@ -62,6 +62,16 @@ def eval_group() -> None:
 )
 @click.option("--limit", type=click.IntRange(1), default=None, help="Only the first N items.")
 @click.option(
+    "--split",
+    type=click.Choice(["dev", "test", "all"]),
+    default="all",
+    show_default=True,
+    help="Which items of the dataset's pinned splits file to run (tune on dev; report dev and test).",
+)
+@click.option(
+    "--peer", is_flag=True, help="Also score a vanilla llama-index pipeline on the same items (the peer row)."
+)
+@click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
@@ -88,6 +98,8 @@ def eval_run(
     mode: str,
     top_k: int | None,
     limit: int | None,
+    split: str,
+    peer: bool,
     out: Path | None,
     as_json: bool,
     judge: bool,
@@ -98,7 +110,11 @@ def eval_run(
     from eval import datasets, report, run
 
     try:
-        dataset = datasets.load_dataset(dataset_path, list(sources) or None).limited(limit)
+        dataset = (
+            datasets.load_dataset(dataset_path, list(sources) or None)
+            .only(cast("datasets.Split", split))
+            .limited(limit)
+        )
         result = run.evaluate(
             dataset,
             settings,
@@ -107,6 +123,7 @@ def eval_run(
             judge=judge,
             cache_dir=cache_dir,
             progress=_progress_bar(len(dataset.items), as_json),
+            peer=peer,
         )
     except BriefsError as e:
         raise click.ClickException(str(e)) from e
@@ -116,6 +133,8 @@ def eval_run(
             json.dumps(
                 {
                     "summary": result.summary(),
+                    "by_kind": result.by_kind(),
+                    "peer": result.peer,
                     "config": result.config,
                     "reports": {k: str(v) for k, v in paths.items()},
                 },
@@ -125,6 +144,8 @@ def eval_run(
         return
     for name, score in result.summary().items():
         click.echo(f"{name:<20} {'–' if score is None else score}")
+    if result.by_kind():
+        click.echo("\n" + "\n".join(report.kind_table(result.to_json())))
     failing = sum(1 for it in result.items if it["failures"])
     click.echo(
         f"{failing} of {len(result.items)} items with failures; reports: {paths['html']} (and report.json, report.md)"

@@ -18,11 +18,12 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, RedirectResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
 from assistant.errors import BriefsError, ConfigError
 from assistant.service import BriefsService
 from assistant.settings import Settings, configure_offline, get_settings
-from ui.auth import api_keys
+from ui.auth import api_keys, read_keys
 from ui.http.routers import ask, chat, documents, health
 from ui.http.routers.common import ApiError, error_body, require_key_when_auth_all, status_for
 
@@ -39,7 +40,7 @@ def create_app(
     """The whole server: API routes under /v1, /healthz, /readyz, docs at /docs and (with_web) Gradio at "/"."""
     configure_offline()
     settings = service.settings if service is not None and settings is None else get_settings(settings)
-    if settings.api_auth_all and not api_keys(settings):
+    if settings.api_auth_all and not (api_keys(settings) or read_keys(settings)):
         raise ConfigError(
             "api_auth_all=True (BRIEFS_API_AUTH_ALL) needs at least one key: set BRIEFS_API_KEYS=<key>[,<key>…]."
         )
@@ -108,6 +109,16 @@ def _install_error_handlers(app: FastAPI) -> None:
             error_body(validation_message(exc.errors()), "invalid_request_error", "invalid_value"), 422
         )
 
+    @app.exception_handler(ClientDisconnect)
+    async def disconnected(request: Request, _: ClientDisconnect) -> JSONResponse:
+        logger.info("client disconnected during %s %s", request.method, request.url.path)
+        body = error_body(
+            "The client disconnected before the request was read.",
+            "invalid_request_error",
+            "client_disconnected",
+        )
+        return JSONResponse(body, 400)
+
     @app.exception_handler(Exception)
     async def unexpected(_: Request, exc: Exception) -> JSONResponse:
         logger.exception("unhandled error", exc_info=exc)
@@ -123,7 +134,15 @@ def validation_message(errors: Any) -> str:
         loc = [str(x) for x in err.get("loc", ())]
         field = ".".join(loc[1:] if loc[:1] == ["body"] and len(loc) > 1 else loc) or "body"
         got = (
-            f" (got {err['input']!r})" if "input" in err and not isinstance(err["input"], dict | list) else ""
+            f" (got {_short(err['input'])})"
+            if "input" in err and not isinstance(err["input"], dict | list)
+            else ""
         )
         parts.append(f"{field}: {err.get('msg', 'invalid')}{got}")
     return "; ".join(parts)
+
+
+def _short(value: Any, limit: int = 80) -> str:
+    """``repr(value)``, cut to ``limit`` characters: an error never echoes a megabyte of input back."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(str(value)):,} characters)"

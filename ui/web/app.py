@@ -23,14 +23,17 @@ from typing import Any
 import gradio as gr
 from fastapi import FastAPI
 from pydantic import ValidationError
+from starlette.responses import JSONResponse
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from assistant.errors import BriefsError
 from assistant.models import UPLOAD_SUFFIXES as ALLOWED_SUFFIXES
 from assistant.models import Filters, Turn
 from assistant.service import BriefsService
-from ui.auth import key_is_valid
+from assistant.settings import Settings
+from ui.auth import bearer_token, key_is_valid
 from ui.web import library
-from ui.web.assets import CONFIRM_DELETE_JS, COPY_JS, CSS, JS, make_theme
+from ui.web.assets import CONFIRM_DELETE_JS, COPY_JS, CSS, JS, UPLOAD_KEY_SCRIPT, make_theme
 from ui.web.render import (
     ChatTurn,
     conversation_markdown,
@@ -453,12 +456,14 @@ def mount_web(app: FastAPI, service: BriefsService, path: str = "/") -> FastAPI:
     login = {}
     if settings.api_auth_all:  # the page is protected like the API: sign in with an API key as the password
         login = {
-            "auth": lambda _user, password: key_is_valid(settings, password),
+            "auth": lambda _user, password: key_is_valid(settings, password, write=False),
             "auth_message": "Sign in with any user name and an API key (BRIEFS_API_KEYS) as the password.",
         }
+    app.add_middleware(UploadGuard, settings=settings)
     return gr.mount_gradio_app(
         app,
         build_blocks(service),
+        head=UPLOAD_KEY_SCRIPT,
         path=path,
         theme=make_theme(),
         css=CSS,
@@ -471,3 +476,23 @@ def mount_web(app: FastAPI, service: BriefsService, path: str = "/") -> FastAPI:
         max_file_size=f"{int(max_mb * 2) + 1}mb",
         **login,
     )
+
+
+class UploadGuard:
+    """ASGI middleware on Gradio's own upload endpoint (where the page sends a file before our handler sees it):
+    only a caller who may write in the web UI gets to store a file there (:func:`ui.web.library.upload_denied`).
+    The page sends the API key it was given as ``Authorization: Bearer`` (see ``UPLOAD_KEY_SCRIPT``)."""
+
+    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+        self.app = app
+        self.settings = settings
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].rstrip("/").endswith(("/gradio_api/upload", "/upload")):
+            headers = {k.decode().lower(): v.decode(errors="replace") for k, v in scope["headers"]}
+            denied = library.upload_denied(self.settings, bearer_token(headers.get("authorization")))
+            if denied is not None:
+                body = {"error": {"message": denied.message, "type": "permission_error", "code": denied.code}}
+                await JSONResponse(body, denied.status)(scope, receive, send)
+                return
+        await self.app(scope, receive, send)

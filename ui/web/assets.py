@@ -74,6 +74,26 @@ JS = """
 }
 """
 
+# Runs before Gradio's own scripts: its upload requests carry the API key typed into the Library tab, so that
+# Gradio's upload endpoint can refuse callers who may not write (see ui.web.app.UploadGuard).
+UPLOAD_KEY_SCRIPT = """<script>
+(() => {
+  const realFetch = window.fetch.bind(window);
+  window.fetch = (input, init) => {
+    const url = typeof input === 'string' ? input : (input && input.url) || '';
+    if (url.includes('/gradio_api/upload')) {
+      const box = document.querySelector('#ba-key input, #ba-key textarea');
+      if (box && box.value) {
+        const headers = new Headers((init && init.headers) || {});
+        headers.set('Authorization', 'Bearer ' + box.value);
+        init = Object.assign({}, init || {}, {headers});
+      }
+    }
+    return realFetch(input, init);
+  };
+})();
+</script>"""
+
 COPY_JS = """
 (md) => {
   const done = () => {

@@ -18,7 +18,7 @@ from assistant.errors import BriefsError, NotFoundError
 from assistant.models import BriefMeta, UploadResult
 from assistant.service import BriefsService
 from assistant.settings import Settings
-from ui.auth import api_keys, key_is_valid
+from ui.auth import Denied, api_keys, authorize, key_is_valid
 
 logger = logging.getLogger(__name__)
 
@@ -102,3 +102,12 @@ def filter_choices(briefs: list[BriefMeta]) -> tuple[list[str], list[str]]:
     authors = sorted({a for b in briefs for a in b.authors}, key=str.lower)
     organisations = sorted({b.organisation for b in briefs if b.organisation}, key=str.lower)
     return authors, organisations
+
+
+def upload_denied(settings: Settings, key: str | None) -> Denied | None:
+    """Whether a file may be sent to Gradio's upload endpoint: freely on a loopback server without keys (local use),
+    never on a server reachable from outside without keys, else only with a key that may write."""
+    access = write_access(settings)
+    if access == "open":
+        return None
+    return authorize(settings, key, write=True)

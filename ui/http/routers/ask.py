@@ -7,10 +7,19 @@ from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from assistant.models import Answer, Filters, Mode, SearchHit, StreamEvent, Turn
-from ui.http.routers.common import SSE_HEADERS, ServiceDep, sse, sse_with_errors
+from ui.http.routers.common import (
+    MAX_CONVERSATION_CHARS,
+    MAX_MESSAGES,
+    MAX_QUESTION_CHARS,
+    SSE_HEADERS,
+    ServiceDep,
+    errors,
+    sse,
+    sse_with_errors,
+)
 
 router = APIRouter(prefix="/v1", tags=["Questions"])
 
@@ -33,9 +42,34 @@ class AskBody(BaseModel):
     )
 
     question: str = Field(
-        ..., min_length=1, max_length=4000, description="The question; a follow-up when history is given."
+        ...,
+        min_length=1,
+        max_length=MAX_QUESTION_CHARS,
+        description="The question; a follow-up when history is given.",
     )
-    history: list[Turn] = Field(default_factory=list, description="Earlier turns, oldest first.")
+    history: list[Turn] = Field(
+        default_factory=list,
+        max_length=MAX_MESSAGES,
+        description=f"Earlier turns, oldest first (at most {MAX_MESSAGES}, {MAX_CONVERSATION_CHARS:,} characters in all).",
+    )
+
+    @field_validator("question")
+    @classmethod
+    def _not_blank(cls, v: str) -> str:
+        if not v.strip():
+            raise ValueError("must contain more than whitespace")
+        return v.strip()
+
+    @field_validator("history")
+    @classmethod
+    def _bounded(cls, v: list[Turn]) -> list[Turn]:
+        total = sum(len(t.content) for t in v)
+        if total > MAX_CONVERSATION_CHARS:
+            raise ValueError(
+                f"the history has {total:,} characters, over the limit of {MAX_CONVERSATION_CHARS:,}"
+            )
+        return v
+
     filters: Filters | None = Field(None, description="Metadata filters for retrieval.")
     top_k: int | None = Field(
         None, ge=1, le=100, description="Passages to retrieve (default: settings.retrieval.top_k)."
@@ -61,13 +95,19 @@ class RetrieveResponse(BaseModel):
     passages: list[SearchHit]
 
 
-@router.post("/ask", response_model=Answer, summary="Answer a question with verified [n] citations")
+@router.post(
+    "/ask",
+    response_model=Answer,
+    summary="Answer a question with verified [n] citations",
+    responses=errors(401, 422, 502, 503),
+)
 def ask(body: AskBody, service: ServiceDep) -> Answer:
     return service.ask(body.question, history=body.history, filters=body.filters, top_k=body.top_k)
 
 
 @router.post(
     "/ask/stream",
+    responses=errors(401, 422, 503),
     summary="Stream an answer: 'delta' events with draft text, then one 'answer' event",
     response_class=StreamingResponse,
 )
@@ -89,7 +129,10 @@ def _frames(first: StreamEvent | None, rest: Iterator[StreamEvent]) -> Iterator[
 
 
 @router.post(
-    "/retrieve", response_model=RetrieveResponse, summary="Ranked passages with scores and brief metadata"
+    "/retrieve",
+    responses=errors(401, 422, 503),
+    response_model=RetrieveResponse,
+    summary="Ranked passages with scores and brief metadata",
 )
 def retrieve(body: RetrieveBody, service: ServiceDep) -> dict[str, Any]:
     hits = service.search(body.query, filters=body.filters, top_k=body.top_k, mode=body.mode)

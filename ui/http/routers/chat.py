@@ -23,7 +23,18 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from assistant.models import Answer, Filters, StreamEvent, Turn
-from ui.http.routers.common import MODEL_ID, SSE_HEADERS, ApiError, ServiceDep, sse, sse_with_errors
+from ui.http.routers.common import (
+    MAX_CONVERSATION_CHARS,
+    MAX_MESSAGES,
+    MAX_QUESTION_CHARS,
+    MODEL_ID,
+    SSE_HEADERS,
+    ApiError,
+    ServiceDep,
+    errors,
+    sse,
+    sse_with_errors,
+)
 
 router = APIRouter(prefix="/v1", tags=["OpenAI-compatible"])
 
@@ -37,6 +48,9 @@ class ContentPart(BaseModel):
 
 
 class ChatMessage(BaseModel):
+    """One message. ``tool``, ``function``, ``system`` and ``developer`` messages are accepted and ignored: the
+    answer comes from the briefs, and only user and assistant turns make the conversation."""
+
     model_config = ConfigDict(extra="allow")
     role: Literal["system", "developer", "user", "assistant", "tool", "function"]
     content: str | list[ContentPart] | None = None
@@ -66,7 +80,12 @@ class ChatBody(BaseModel):
 
     model: str = Field(MODEL_ID, description=f"Any name is accepted; answers always come from {MODEL_ID!r}.")
     messages: list[ChatMessage] = Field(
-        ..., min_length=1, description="The conversation; the last user message is the question."
+        ...,
+        min_length=1,
+        max_length=MAX_MESSAGES,
+        description=f"The conversation; the last user message is the question (at most {MAX_QUESTION_CHARS} characters), "
+        f"earlier user and assistant messages are its history; at most {MAX_MESSAGES} messages and "
+        f"{MAX_CONVERSATION_CHARS:,} characters in all. Other roles are ignored.",
     )
     stream: bool = Field(
         False,
@@ -78,6 +97,14 @@ class ChatBody(BaseModel):
 
 def split_conversation(messages: list[ChatMessage]) -> tuple[str, list[Turn]]:
     """(question, history): the last user message, and the user/assistant turns before it."""
+    total = sum(len(m.text()) for m in messages)
+    if total > MAX_CONVERSATION_CHARS:
+        raise ApiError(
+            413,
+            f"messages: the conversation has {total:,} characters, over the limit of "
+            f"{MAX_CONVERSATION_CHARS:,}; send fewer or shorter earlier turns.",
+            "conversation_too_long",
+        )
     last = next((i for i in range(len(messages) - 1, -1, -1) if messages[i].role == "user"), None)
     if last is None or not messages[last].text().strip():
         raise ApiError(
@@ -85,12 +112,20 @@ def split_conversation(messages: list[ChatMessage]) -> tuple[str, list[Turn]]:
             "messages: needs at least one message with role 'user' and non-empty content.",
             "no_user_message",
         )
+    question = messages[last].text().strip()
+    if len(question) > MAX_QUESTION_CHARS:
+        raise ApiError(
+            422,
+            f"messages[{last}].content: the question has {len(question):,} characters, over the limit "
+            f"of {MAX_QUESTION_CHARS}.",
+            "question_too_long",
+        )
     history = [
         Turn(role=m.role, content=m.text())
         for m in messages[:last]
         if m.role in ("user", "assistant") and m.text().strip()
     ]
-    return messages[last].text().strip(), history
+    return question, history
 
 
 def _extras(answer: Answer) -> dict[str, Any]:
@@ -102,7 +137,7 @@ def list_models() -> dict[str, Any]:
     return {"object": "list", "data": [_model_card()]}
 
 
-@router.get("/models/{model_id}", summary="One model")
+@router.get("/models/{model_id}", summary="One model", responses=errors(404))
 def get_model(model_id: str) -> dict[str, Any]:
     if model_id != MODEL_ID:
         raise ApiError(
@@ -120,6 +155,7 @@ def _model_card() -> dict[str, Any]:
 
 @router.post(
     "/chat/completions",
+    responses=errors(401, 413, 422, 502, 503),
     summary="Answer the last user message from the briefs (OpenAI-compatible)",
     response_model=None,
 )

@@ -17,11 +17,54 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from assistant.errors import BriefsError, ConfigError, IngestError, LLMError, NotFoundError, StoreError
 from assistant.service import BriefsService
 from assistant.settings import Settings
-from ui.auth import api_keys, key_is_valid
+from ui.auth import authorize
 
 logger = logging.getLogger(__name__)
 
 MODEL_ID = "briefs-assistant"
+# The error responses routes declare in OpenAPI (the body is always {"error": {message, type, code}}).
+ERROR_SCHEMA = {
+    "content": {
+        "application/json": {
+            "schema": {
+                "type": "object",
+                "properties": {
+                    "error": {
+                        "type": "object",
+                        "properties": {
+                            "message": {"type": "string"},
+                            "type": {"type": "string"},
+                            "code": {"type": "string", "nullable": True},
+                        },
+                    }
+                },
+            }
+        }
+    }
+}
+
+
+def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` for these status codes, with the shared error body."""
+    what = {
+        400: "Bad request",
+        401: "Missing or invalid API key",
+        403: "Not allowed",
+        404: "Not found",
+        409: "Conflict",
+        413: "Request too large",
+        415: "Unsupported file type",
+        422: "Invalid request (the message names the field)",
+        502: "The LLM server failed",
+        503: "The store or a model is unavailable",
+    }
+    return {c: {"description": what.get(c, "Error"), **ERROR_SCHEMA} for c in codes}
+
+
+# What one request may ask of the server: its cost grows with the conversation (follow-up rewriting reads it).
+MAX_QUESTION_CHARS = 4000
+MAX_MESSAGES = 200
+MAX_CONVERSATION_CHARS = 100_000
 
 # Most specific first: the first isinstance match wins.
 STATUS_BY_ERROR: list[tuple[type[BriefsError], int, str]] = [
@@ -89,46 +132,27 @@ def get_settings_dep(request: Request) -> Settings:
     return request.app.state.settings  # type: ignore[no-any-return]
 
 
-def check_bearer(credentials: HTTPAuthorizationCredentials | None, settings: Settings) -> None:
-    """ApiError 401 unless ``credentials`` carry a configured key."""
-    challenge = {"WWW-Authenticate": "Bearer"}
-    if credentials is None or not credentials.credentials.strip():
-        raise ApiError(
-            401,
-            "Missing API key: send the header 'Authorization: Bearer <key>'.",
-            "missing_api_key",
-            "authentication_error",
-            challenge,
-        )
-    if not key_is_valid(settings, credentials.credentials):
-        raise ApiError(
-            401,
-            "Invalid API key: it is not one of BRIEFS_API_KEYS.",
-            "invalid_api_key",
-            "authentication_error",
-            challenge,
-        )
+def check_bearer(
+    credentials: HTTPAuthorizationCredentials | None, settings: Settings, write: bool = False
+) -> None:
+    """ApiError (401/403) unless ``credentials`` carry a key that may read, or write (see :func:`ui.auth.authorize`)."""
+    denied = authorize(settings, credentials.credentials if credentials else None, write)
+    if denied is not None:
+        type_ = "authentication_error" if denied.status == 401 else "permission_error"
+        headers = {"WWW-Authenticate": "Bearer"} if denied.status == 401 else None
+        raise ApiError(denied.status, denied.message, denied.code, type_, headers)
 
 
 def require_key_when_auth_all(request: Request, credentials: Credentials) -> None:
-    """On every endpoint but /healthz: a valid key is needed when api_auth_all=True."""
+    """On every endpoint but /healthz: a valid key (read or write) is needed when api_auth_all=True."""
     settings = get_settings_dep(request)
     if settings.api_auth_all:
         check_bearer(credentials, settings)
 
 
 def require_write_key(request: Request, credentials: Credentials) -> None:
-    """Writing endpoints: a valid key always; with none configured, writing is refused outright."""
-    settings = get_settings_dep(request)
-    if not api_keys(settings):
-        raise ApiError(
-            403,
-            "Writing is disabled because no API key is configured: set BRIEFS_API_KEYS=<key>[,<key>…] "
-            "and send 'Authorization: Bearer <key>'.",
-            "writes_disabled",
-            "permission_error",
-        )
-    check_bearer(credentials, settings)
+    """Writing endpoints: a key that may write, always; with none configured, writing is refused outright."""
+    check_bearer(credentials, get_settings_dep(request), write=True)
 
 
 # -- server-sent events ----------------------------------------------------------------------------

@@ -17,21 +17,12 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from assistant.models import UPLOAD_SUFFIXES, BriefMeta
 from assistant.service import BriefsService
-from ui.http.routers.common import ApiError, ServiceDep, error_body, require_write_key
+from ui.http.routers.common import ApiError, ServiceDep, error_body, errors, require_write_key
 
 router = APIRouter(prefix="/v1/documents", tags=["Documents"])
 
 MAX_FILES = 20
 FORM_OVERHEAD_BYTES = 1 << 20
-ERRORS = {
-    400: {"description": "Bad file name or duplicate names"},
-    401: {"description": "Missing or invalid API key"},
-    403: {"description": "Writing disabled (no API key configured)"},
-    411: {"description": "No Content-Length"},
-    413: {"description": "A file or the request is too large"},
-    415: {"description": "Unsupported file type"},
-    422: {"description": "A file could not be ingested (per-file results included)"},
-}
 
 
 class Document(BriefMeta):
@@ -51,7 +42,7 @@ def list_documents(service: ServiceDep) -> list[dict[str, Any]]:
     "/{brief_id}",
     response_model=Document,
     summary="One brief: metadata and cleaned text (citations index into it)",
-    responses={404: {"description": "No brief with this id"}},
+    responses=errors(401, 404),
 )
 def get_document(brief_id: str, service: ServiceDep) -> dict[str, Any]:
     return {**_public(service.get_brief(brief_id)), "text": service.brief_text(brief_id)}
@@ -61,7 +52,7 @@ def get_document(brief_id: str, service: ServiceDep) -> dict[str, Any]:
     "/{brief_id}",
     dependencies=[Depends(require_write_key)],
     summary="Delete a brief (needs an API key)",
-    responses={404: {"description": "No brief with this id"}, **{k: ERRORS[k] for k in (401, 403)}},
+    responses=errors(401, 403, 404),
 )
 def delete_document(brief_id: str, service: ServiceDep) -> dict[str, Any]:
     service.delete(brief_id)
@@ -72,7 +63,7 @@ def delete_document(brief_id: str, service: ServiceDep) -> dict[str, Any]:
     "",
     dependencies=[Depends(require_write_key)],
     status_code=201,
-    responses=ERRORS,  # type: ignore[arg-type]
+    responses=errors(400, 401, 403, 411, 413, 415, 422),
     summary="Upload and ingest briefs (multipart; needs an API key)",
 )
 async def upload_documents(
