@@ -117,17 +117,17 @@ def require_key_when_auth_all(request: Request, credentials: Credentials) -> Non
         check_bearer(credentials, settings)
 
 
+WRITES_DISABLED = (
+    "Writing is disabled because no API key is configured: set BRIEFS_API_KEYS=<key>[,<key>…] "
+    "and send 'Authorization: Bearer <key>'."
+)
+
+
 def require_write_key(request: Request, credentials: Credentials) -> None:
     """Writing endpoints: a valid key always; with none configured, writing is refused outright."""
     settings = get_settings_dep(request)
     if not api_keys(settings):
-        raise ApiError(
-            403,
-            "Writing is disabled because no API key is configured: set BRIEFS_API_KEYS=<key>[,<key>…] "
-            "and send 'Authorization: Bearer <key>'.",
-            "writes_disabled",
-            "permission_error",
-        )
+        raise ApiError(403, WRITES_DISABLED, "writes_disabled", "permission_error")
     check_bearer(credentials, settings)
 
 
