@@ -213,8 +213,15 @@ class BriefsService:
         return hits
 
     # -- the library --------------------------------------------------------------------------------
-    def list_briefs(self) -> list[BriefMeta]:
-        return self.store.list_briefs()
+    def list_briefs(self, filters: Filters | dict[str, Any] | None = None) -> list[BriefMeta]:
+        """Every brief; with ``filters``, those that pass them and the newest-version rule (as retrieval does)."""
+        briefs = self.store.list_briefs()
+        if filters is None:
+            return briefs
+        from assistant.retrieval.filters import allowed_briefs
+
+        allowed = allowed_briefs({b.id: b for b in briefs}, _filters(filters))
+        return briefs if allowed is None else [b for b in briefs if b.id in allowed]
 
     def get_brief(self, brief_id: str) -> BriefMeta:
         """The brief's metadata (NotFoundError for an unknown id)."""

@@ -13,6 +13,10 @@ from typing import Literal
 from assistant.settings import Settings
 
 Role = Literal["write", "read"]
+WRITES_DISABLED = (
+    "Writing is disabled because no API key is configured: set BRIEFS_API_KEYS=<key>[,<key>…] "
+    "and send 'Authorization: Bearer <key>'."
+)
 
 
 def api_keys(settings: Settings) -> list[str]:
@@ -56,12 +60,7 @@ def authorize(settings: Settings, key: str | None, write: bool) -> Denied | None
     """None when ``key`` may do this (write, or read on a server that protects reads); else why not. The one
     policy that the HTTP API, Gradio's upload endpoint and the MCP endpoint all apply."""
     if write and not api_keys(settings):
-        return Denied(
-            403,
-            "writes_disabled",
-            "Writing is disabled because no API key is configured: set "
-            "BRIEFS_API_KEYS=<key>[,<key>…] and send 'Authorization: Bearer <key>'.",
-        )
+        return Denied(403, "writes_disabled", WRITES_DISABLED)
     if not key or not key.strip():
         return Denied(
             401, "missing_api_key", "Missing API key: send the header 'Authorization: Bearer <key>'."

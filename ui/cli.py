@@ -1,10 +1,11 @@
-"""The ``briefs`` command line: ingest, docs, ask, chat, serve, settings.
+"""The ``briefs`` command line: ingest, docs, ask, chat, serve, mcp, settings.
 
 Every command takes ``--data-dir`` (or ``BRIEFS_DATA_DIR``); other settings come from ``BRIEFS_*`` env vars.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import sys
@@ -227,6 +228,28 @@ def serve(host: str | None, port: int | None, no_web: bool, settings: Any) -> No
     uvicorn.run(
         app, host=settings.host, port=settings.port, log_level="info" if level <= logging.INFO else "warning"
     )
+
+
+@cli.command("mcp")
+@click.option(
+    "--allow-write",
+    is_flag=True,
+    help="Offer the ingest tool (files and folders by path, or uploaded content) to the MCP client.",
+)
+@common
+def mcp_stdio(allow_write: bool, settings: Any) -> None:
+    """Serve the briefs to an MCP client over stdio: tools ask, search, list_briefs, get_brief (and ingest with
+    --allow-write), resources brief://{id}. Stdout carries the protocol; logs go to stderr."""
+    from assistant.service import BriefsService
+    from ui.mcp import WritePolicy, build_server
+
+    service = BriefsService(settings)
+    with contextlib.redirect_stdout(sys.stderr):  # stdout is the protocol: nothing else may write to it
+        service.warm_up()  # load the store and models now: errors surface here, not on the first call
+    server = build_server(service, WritePolicy("local" if allow_write else "off"))
+    write = "ingest enabled" if allow_write else "read-only; --allow-write enables ingest"
+    click.echo(f"MCP server (stdio) for the briefs in {settings.data_dir} ({write})", err=True)
+    server.run("stdio")
 
 
 @cli.group("settings")

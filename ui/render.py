@@ -1,8 +1,12 @@
-"""Plain-text and Markdown rendering of an Answer, shared by the CLI, terminal chat and exports."""
+"""Plain-text and Markdown rendering of an Answer, shared by the CLI, terminal chat and exports, and brief
+metadata as clients see it (HTTP API, MCP)."""
 
 from __future__ import annotations
 
-from assistant.models import Answer
+from pathlib import Path
+from typing import Any
+
+from assistant.models import Answer, BriefMeta
 
 
 def render_answer(answer: Answer, width: int = 100) -> str:
@@ -27,3 +31,8 @@ def answer_markdown(answer: Answer) -> str:
         link = f" <{c.source}>" if c.source and c.source.startswith("http") else ""
         out.append(f"[{c.n}]: {c.title}{link}, chars {c.start}-{c.end}: “{c.quote}”")
     return "\n".join(out).rstrip()
+
+
+def public_meta(meta: BriefMeta) -> dict[str, Any]:
+    """A brief's metadata for clients: ``path`` is the file name only, never the server's folders."""
+    return {**meta.model_dump(), "path": Path(meta.path).name}

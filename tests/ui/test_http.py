@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import httpx
 import pytest
@@ -76,14 +76,15 @@ def services(api_settings: Settings, embedder: Any) -> Any:
 
 
 @contextmanager
-def live_server(app: Any) -> Iterator[str]:
-    """Run ``app`` under uvicorn in a thread on a free loopback port; stop it on exit."""
+def live_server(app: Any, lifespan: Literal["on", "off"] = "off") -> Iterator[str]:
+    """Run ``app`` under uvicorn in a thread on a free loopback port; stop it on exit. ``lifespan="on"`` runs the
+    app's lifespan (the MCP session manager at /mcp needs it)."""
     import uvicorn
 
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan=lifespan))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     try:

@@ -1,6 +1,7 @@
-"""The HTTP API (FastAPI): an OpenAI-compatible chat door, the native JSON API and, at "/", the web chat.
+"""The HTTP API (FastAPI): an OpenAI-compatible chat door, the native JSON API, the MCP endpoint (/mcp) and,
+at "/", the web chat.
 
-Both the API and the web chat call one :class:`~assistant.service.BriefsService`, so one store and one set of models.
+The API, the MCP endpoint and the web chat call one :class:`~assistant.service.BriefsService`: one store, one set of models.
 Errors leave in one shape, ``{"error": {"message", "type", "code"}}``; core errors get their status code
 from :func:`ui.routers.common.status_for`.
 
@@ -11,6 +12,8 @@ from :func:`ui.routers.common.status_for`.
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import Depends, FastAPI, Request
@@ -19,11 +22,13 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, RedirectResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
+from starlette.routing import Route
 
 from assistant.errors import BriefsError, ConfigError
 from assistant.service import BriefsService
 from assistant.settings import Settings, configure_offline, get_settings
 from ui.auth import api_keys, read_keys
+from ui.http.mcp_endpoint import McpEndpoint
 from ui.http.routers import ask, chat, documents, health
 from ui.http.routers.common import ApiError, error_body, require_key_when_auth_all, status_for
 
@@ -37,7 +42,8 @@ def create_app(
     service: BriefsService | None = None,
     with_web: bool = True,
 ) -> FastAPI:
-    """The whole server: API routes under /v1, /healthz, /readyz, docs at /docs and (with_web) Gradio at "/"."""
+    """The whole server: API routes under /v1, /healthz, /readyz, docs at /docs, the MCP server at /mcp and
+    (with_web) Gradio at "/"."""
     configure_offline()
     settings = service.settings if service is not None and settings is None else get_settings(settings)
     if settings.api_auth_all and not (api_keys(settings) or read_keys(settings)):
@@ -45,12 +51,21 @@ def create_app(
             "api_auth_all=True (BRIEFS_API_AUTH_ALL) needs at least one key: set BRIEFS_API_KEYS=<key>[,<key>…]."
         )
     service = service or BriefsService(settings)
+    mcp = McpEndpoint(service, settings)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        async with mcp.run():  # the MCP session manager lives as long as the app
+            yield
+
     app = FastAPI(
         title="Briefs Assistant API",
         version="1",
         docs_url="/docs",
         description="Answers from policy briefs, every claim with a verified [n] citation. "
-        "Writing endpoints need 'Authorization: Bearer <key>' (BRIEFS_API_KEYS).",
+        "Writing endpoints need 'Authorization: Bearer <key>' (BRIEFS_API_KEYS). "
+        "MCP clients connect to /mcp (Streamable HTTP).",
+        lifespan=lifespan,
     )
     app.state.settings, app.state.service = settings, service
     app.add_middleware(documents.UploadLimit, max_file_mb=settings.ingest.max_file_mb)
@@ -67,6 +82,7 @@ def create_app(
     app.include_router(health.router)
     for module in (chat, ask, documents):
         app.include_router(module.router, dependencies=[Depends(require_key_when_auth_all)])
+    app.router.routes.append(Route("/mcp", mcp))  # an ASGI app; before the web chat, which takes the rest
     if not (with_web and _mount_web(app, service)):
         app.add_api_route("/", lambda: RedirectResponse("/docs"), include_in_schema=False)
     return app

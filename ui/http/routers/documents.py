@@ -7,7 +7,6 @@ upload limit is refused by :class:`UploadLimit` before any of it is read.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, UploadFile
@@ -18,6 +17,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from assistant.models import UPLOAD_SUFFIXES, BriefMeta
 from assistant.service import BriefsService
 from ui.http.routers.common import ApiError, ServiceDep, error_body, errors, require_write_key
+from ui.render import public_meta
 
 router = APIRouter(prefix="/v1/documents", tags=["Documents"])
 
@@ -29,13 +29,9 @@ class Document(BriefMeta):
     text: str
 
 
-def _public(meta: BriefMeta) -> dict[str, Any]:
-    return {**meta.model_dump(), "path": Path(meta.path).name}
-
-
 @router.get("", response_model=list[BriefMeta], summary="Every ingested brief with its metadata")
 def list_documents(service: ServiceDep) -> list[dict[str, Any]]:
-    return [_public(b) for b in service.list_briefs()]
+    return [public_meta(b) for b in service.list_briefs()]
 
 
 @router.get(
@@ -45,7 +41,7 @@ def list_documents(service: ServiceDep) -> list[dict[str, Any]]:
     responses=errors(401, 404),
 )
 def get_document(brief_id: str, service: ServiceDep) -> dict[str, Any]:
-    return {**_public(service.get_brief(brief_id)), "text": service.brief_text(brief_id)}
+    return {**public_meta(service.get_brief(brief_id)), "text": service.brief_text(brief_id)}
 
 
 @router.delete(
