@@ -236,7 +236,10 @@ class Ingestor:
         """A readable id from the file name (letters of any script kept); a path hash is appended when taken."""
         stem = unicodedata.normalize("NFKC", path.stem).lower()
         slug = re.sub(r"[\W_]+", "-", stem).strip("-")[:80].strip("-") or "brief"
-        if slug in self._assigned or self.store.registry.brief(slug) is not None:
+        holder = self.store.registry.brief(slug)
+        if holder is not None and holder.path == str(path):
+            return slug  # another writer committed this very file since this run started: the same brief
+        if self._assigned.get(slug, str(path)) != str(path) or holder is not None:
             slug = f"{slug}-{hashlib.sha1(str(path).encode()).hexdigest()[:6]}"
         return slug
 
