@@ -35,3 +35,9 @@ class UploadRejected(IngestError):
 
 class BusyError(StoreError):
     """Another process holds the store's writer lock for longer than we are willing to wait."""
+
+
+class NoBriefsError(BriefsError):
+    """A question was asked of an empty library: there is nothing to answer from yet."""
+
+    reason = "no_briefs"

@@ -14,6 +14,10 @@ import numpy as np
 from pydantic import BaseModel, Field, model_validator
 
 Mode = Literal["hybrid", "dense", "bm25"]  # retrieval: dense and BM25 fused, or one of them alone
+NOT_COVERED = "The briefs don't cover this question."  # how an off-topic abstention begins
+NOT_STATED = (
+    "The briefs don't say."  # how a near miss begins: the topic is covered, the asked-for fact is not
+)
 UPLOAD_SUFFIXES = (".txt", ".md", ".html", ".htm", ".pdf", ".docx")  # file types a brief can be uploaded as
 
 
@@ -27,6 +31,9 @@ class Filters(BaseModel):
     brief_id: str | list[str] | None = Field(None, description="One brief id or a list of them.")
     date_from: dt.date | None = Field(None, description="Earliest publication date (inclusive).")
     date_to: dt.date | None = Field(None, description="Latest publication date (inclusive).")
+    product_type: str | None = Field(
+        None, description="Case-insensitive substring of the product type, e.g. 'In Focus'."
+    )
     all_versions: bool = Field(False, description="Include older versions of a brief (default: newest only).")
 
     @model_validator(mode="after")
@@ -36,7 +43,9 @@ class Filters(BaseModel):
         return self
 
     def is_empty(self) -> bool:
-        return not any([self.author, self.organisation, self.brief_id, self.date_from, self.date_to])
+        return not any(
+            [self.author, self.organisation, self.brief_id, self.date_from, self.date_to, self.product_type]
+        )
 
 
 class BriefMeta(BaseModel):
@@ -52,6 +61,12 @@ class BriefMeta(BaseModel):
     content_hash: str
     series: str | None = Field(None, description="Report number shared by the versions of one brief.")
     version: int | None = None
+    product_type: str | None = Field(
+        None, description="The kind of product, e.g. 'In Focus', 'Insight', 'Report'."
+    )
+    topics: list[str] = Field(
+        default_factory=list, description="Subject areas the publisher files the brief under."
+    )
     chunks: int = 0
     chars: int = 0
     ingested_at: str | None = None
@@ -98,6 +113,59 @@ class Citation(BaseModel):
     score: float
 
 
+AnswerKind = Literal["fact", "metadata", "list", "summary", "compare"]
+MetadataField = Literal[
+    "authors", "date", "report_number", "version", "product_type", "organisation", "source"
+]
+
+
+class Interpretation(BaseModel):
+    """How the question was understood: shown with the answer, so a user can see why it answered as it did."""
+
+    kind: AnswerKind = Field(
+        "fact", description="fact, metadata (about a brief itself), list (of briefs), summary or compare."
+    )
+    follow_up: bool = Field(
+        False, description="Whether the question needed the conversation to be understood."
+    )
+    answer_types: list[str] = Field(
+        default_factory=list,
+        description="Value types asked for: amount, percent, number, "
+        "date, duration, person, organisation, place ([]: a description).",
+    )
+    metadata_fields: list[MetadataField] = Field(
+        default_factory=list, description="For metadata questions: what is asked."
+    )
+    topic: str = Field("", description="What the question is about, without its scaffolding and filters.")
+    sides: list[str] = Field(default_factory=list, description="For comparisons: the things compared.")
+    filters: Filters = Field(
+        default_factory=lambda: Filters(), description="Filters the question states in words."
+    )
+    notes: list[str] = Field(default_factory=list, description="The interpretation in words.")
+
+
+class ListedBrief(BaseModel):
+    """One brief of a list answer, with the citation that shows why it matches."""
+
+    brief_id: str
+    title: str
+    date: str | None = None
+    report_number: str | None = None
+    product_type: str | None = None
+    citation: int | None = Field(None, description="The [n] of the passage that shows why the brief matches.")
+
+
+class ComparisonRow(BaseModel):
+    """One side of a comparison: what the briefs say about it, with its citations."""
+
+    side: str
+    text: str = Field(
+        "", description="The cited sentences about this side ('' when the briefs say nothing about it)."
+    )
+    citations: list[int] = Field(default_factory=list)
+    brief_ids: list[str] = Field(default_factory=list)
+
+
 class Answer(BaseModel):
     """What every surface returns: text with inline [n] markers, verified citations and the evidence."""
 
@@ -113,11 +181,23 @@ class Answer(BaseModel):
         0, description="Citations removed because they did not support their sentence."
     )
     confidence: float = 0.0
+    kind: AnswerKind = Field("fact", description="The kind of answer (see interpretation).")
+    interpretation: Interpretation | None = Field(None, description="How the question was understood.")
+    abstain_reason: str | None = Field(None, description="Why the assistant abstained, when it did.")
+    briefs: list[ListedBrief] = Field(
+        default_factory=list, description="For list answers: the matching briefs, newest first."
+    )
+    table: list[ComparisonRow] = Field(default_factory=list, description="For comparisons: one row per side.")
 
 
 class Turn(BaseModel):
     role: Literal["user", "assistant", "system"]
     content: str
+    brief_ids: list[str] = Field(
+        default_factory=list,
+        description="For an assistant turn: the briefs it cited, so that "
+        "a follow-up can stay on them (optional).",
+    )
 
 
 class StreamEvent(BaseModel):

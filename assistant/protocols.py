@@ -120,6 +120,10 @@ class ChunkRecords(Protocol):
 
     def all_chunks(self) -> list[ChunkRow]: ...
 
+    def brief_chunks(self, brief_id: str) -> list[ChunkRow]:
+        """A committed brief's chunks, in order."""
+        ...
+
     def sentence_vectors(self, ids: Iterable[str]) -> dict[str, SentenceVectors]:
         """Stored sentence vectors of the committed chunks among ``ids`` (missing ones are computed by the caller)."""
         ...

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Iterator, Sequence
 from functools import cached_property
 from pathlib import Path
@@ -22,6 +21,7 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
+from assistant.errors import NoBriefsError
 from assistant.models import (
     Answer,
     BriefMeta,
@@ -29,13 +29,12 @@ from assistant.models import (
     IngestReport,
     Mode,
     Passage,
-    Retrieval,
     SearchHit,
     StreamEvent,
     Turn,
     UploadResult,
 )
-from assistant.protocols import Answerer, Embedder, Generator
+from assistant.protocols import Embedder, Generator
 from assistant.settings import Settings, get_settings
 from assistant.store import BriefStore
 
@@ -89,10 +88,11 @@ class BriefsService:
         return HybridRetriever(self.settings, self.store, self.embedder)
 
     @cached_property
-    def answerer(self) -> Answerer:
-        from assistant.answering import make_answerer
+    def answerer(self) -> Any:
+        """The question-aware answer pipeline (one strategy per kind of question)."""
+        from assistant.answering.pipeline import AnswerPipeline
 
-        return make_answerer(self.settings, self.embedder, self.retriever.briefs, self.store, self.generator)
+        return AnswerPipeline(self.settings, self.retriever, self.store, self.embedder, self.generator)
 
     @cached_property
     def _ingestor(self) -> Any:
@@ -124,15 +124,9 @@ class BriefsService:
         top_k: int | None = None,
         mode: Mode = "hybrid",
     ) -> Answer:
-        """Answer ``question`` (a follow-up when ``history`` is given) from the briefs."""
-        t0 = time.perf_counter()
-        retrieval = self._prepare(question, history, filters, top_k, mode)
-        answer = self.answerer.answer(question, retrieval)
-        answer.timings = {
-            **retrieval.timings,
-            **answer.timings,
-            "total_ms": (time.perf_counter() - t0) * 1000,
-        }
+        """Answer ``question`` (a follow-up when ``history`` is given) from the briefs (NoBriefsError when there are none)."""
+        self._require_briefs()
+        answer: Answer = self.answerer.answer(question, _turns(history), _filters(filters), top_k, mode)
         return answer
 
     def stream(
@@ -144,37 +138,16 @@ class BriefsService:
         mode: Mode = "hybrid",
     ) -> Iterator[StreamEvent]:
         """Text deltas as they are produced, then one ``answer`` event with the verified Answer."""
-        t0 = time.perf_counter()
-        retrieval = self._prepare(question, history, filters, top_k, mode)
-        for event in self.answerer.stream(question, retrieval):
-            if event.answer is not None:
-                event.answer.timings = {
-                    **retrieval.timings,
-                    **event.answer.timings,
-                    "total_ms": (time.perf_counter() - t0) * 1000,
-                }
-            yield event
+        self._require_briefs()
+        yield from self.answerer.stream(question, _turns(history), _filters(filters), top_k, mode)
 
-    def _prepare(
-        self,
-        question: str,
-        history: History,
-        filters: Filters | dict[str, Any] | None,
-        top_k: int | None,
-        mode: Mode,
-    ) -> Retrieval:
-        from assistant.answering.rewrite import rewrite
-
-        turns = [t if isinstance(t, Turn) else Turn.model_validate(t) for t in history or []]
-        t0 = time.perf_counter()
-        query = rewrite(question, turns, self.generator)
-        t1 = time.perf_counter()
-        retrieval: Retrieval = self.retriever.retrieve(
-            query, _filters(filters), top_k, mode, question=question
-        )
-        retrieval.timings["rewrite_ms"] = (t1 - t0) * 1000
-        retrieval.timings["retrieve_ms"] = (time.perf_counter() - t1) * 1000
-        return retrieval
+    def _require_briefs(self) -> None:
+        if not self.store.list_briefs():
+            raise NoBriefsError(
+                f"No briefs are ingested yet in {self.settings.data_dir}: add some first, e.g. "
+                f"`briefs ingest corpus/ --data-dir {self.settings.data_dir}` (or upload them in the web "
+                "chat's Library tab, or POST /v1/documents)."
+            )
 
     def retrieve(
         self,
@@ -266,6 +239,15 @@ class BriefsService:
 
     # -- for the eval suite ---------------------------------------------------------------------------
     @staticmethod
+    def embedding_code() -> str:
+        """The source of what decides the stored vectors (for index caches): chunk headers and late chunking."""
+        import inspect
+
+        from assistant import store
+
+        return inspect.getsource(store.embed_header) + inspect.getsource(store.embed_chunks)
+
+    @staticmethod
     def pipeline_version() -> str:
         """The ingest pipeline's version: what an index cache must be keyed by besides its sources and settings."""
         from ingest.pipeline import PIPELINE_VERSION
@@ -281,6 +263,10 @@ class BriefsService:
         from assistant.answering.citations import CitationVerifier
 
         return CitationVerifier(self.settings.answer, self.embedder).support(claim, evidence)[0]
+
+
+def _turns(history: History) -> list[Turn]:
+    return [t if isinstance(t, Turn) else Turn.model_validate(t) for t in history or []]
 
 
 def _filters(filters: Filters | dict[str, Any] | None) -> Filters | None:

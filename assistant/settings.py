@@ -56,8 +56,12 @@ class IngestSettings(BaseModel):
     workers: int = Field(
         0, ge=0, description="Embedding processes (sentence-transformers multi-process pool); 0 = in-process."
     )
-    max_expanded_mb: float = Field(200.0, gt=0, description="A DOCX (a zip archive) may expand to at most this many MiB.")
-    max_text_chars: int = Field(5_000_000, gt=0, description="A brief's extracted text may have at most this many characters.")
+    max_expanded_mb: float = Field(
+        200.0, gt=0, description="A DOCX (a zip archive) may expand to at most this many MiB."
+    )
+    max_text_chars: int = Field(
+        5_000_000, gt=0, description="A brief's extracted text may have at most this many characters."
+    )
     lock_timeout_s: float = Field(
         300.0,
         gt=0,
@@ -108,6 +112,68 @@ class AnswerSettings(BaseModel):
     min_answer_score: float = Field(
         0.2, description="Best sentence relevance below which the extractive answerer abstains."
     )
+    fact_max_sentences: int = Field(
+        3,
+        ge=1,
+        le=10,
+        description="Most sentences in an answer to a fact question that "
+        "expects a value (an amount, a date, a name…).",
+    )
+    describe_max_sentences: int = Field(
+        5, ge=1, le=10, description="Most sentences in an answer to a what/why/how question."
+    )
+    describe_ratio: float = Field(
+        0.6,
+        ge=0,
+        le=1,
+        description="What/why/how answers: a further sentence must score at "
+        "least this share of the best one.",
+    )
+    follow_ratio: float = Field(
+        0.6,
+        ge=0,
+        le=1,
+        description="Fact answers: a further sentence (covering another part of "
+        "the question) must score at least this share of the first.",
+    )
+    type_bonus: float = Field(
+        0.15, ge=0, description="Score added to a sentence that carries a value of the expected type."
+    )
+    min_focus_share: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="Share of the question's focus words (what it asks about "
+        "beyond the names it mentions) an answer sentence, its heading or its brief's title must "
+        "contain; below it the briefs cover the topic but not the asked-for fact (a near miss).",
+    )
+    focus_similarity: float = Field(
+        0.7,
+        ge=-1,
+        le=1,
+        description="…or a sentence at least this similar to the question is about what it asks.",
+    )
+    list_passages: int = Field(
+        40, ge=5, le=200, description="Passages retrieved to find the briefs of a list answer."
+    )
+    list_min_ratio: float = Field(
+        0.55,
+        ge=0,
+        le=1,
+        description="A brief joins a list answer when its best passage "
+        "scores at least this share of the best brief's.",
+    )
+    list_max_briefs: int = Field(12, ge=1, le=100, description="Most briefs in a list answer.")
+    summary_sentences: int = Field(6, ge=1, le=12, description="Sentences in a summary of one brief.")
+
+
+class WebSettings(BaseModel):
+    examples: list[str] = Field(
+        default_factory=list,
+        description="Example questions the web chat offers; empty: "
+        "derived from the library (its newest briefs).",
+    )
+    example_count: int = Field(3, ge=0, le=8, description="How many example questions the web chat shows.")
 
 
 class LLMSettings(BaseModel):
@@ -216,6 +282,7 @@ class Settings(BaseSettings):
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
     answer: AnswerSettings = Field(default_factory=AnswerSettings)
     llm: LLMSettings = Field(default_factory=LLMSettings)
+    web: WebSettings = Field(default_factory=WebSettings)
     api_keys: SecretStr = Field(
         SecretStr(""), description="Comma-separated API keys accepted by the HTTP API (never printed)."
     )
@@ -271,7 +338,9 @@ class Settings(BaseSettings):
     def api_key_values(self, read_only: bool = False) -> list[str]:
         """The configured API keys (``api_keys``, or ``api_read_keys`` when ``read_only``, split on commas)."""
         value = self.api_read_keys if read_only else self.api_keys
-        raw = value.get_secret_value() if isinstance(value, SecretStr) else str(value)  # model_copy skips validation
+        raw = (
+            value.get_secret_value() if isinstance(value, SecretStr) else str(value)
+        )  # model_copy skips validation
         return [k.strip() for k in raw.split(",") if k.strip()]
 
 

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import fcntl
 import logging
+import math
 import os
 import shutil
 import threading
@@ -290,6 +291,9 @@ class BriefStore:
     def chunks(self, ids: Iterable[str]) -> dict[str, ChunkRow]:
         return self.registry.chunks(ids)
 
+    def brief_chunks(self, brief_id: str) -> list[ChunkRow]:
+        return self.registry.brief_chunks(brief_id)
+
     def chunk_count(self) -> int:
         return sum(b.chunks for b in self.registry.briefs())
 
@@ -313,6 +317,14 @@ class BriefStore:
     def remember_sentences(self, chunk_id_: str, sv: SentenceVectors) -> None:
         """Keep sentence vectors computed at question time (in memory: the chunk may belong to another process)."""
         self._sentence_cache.put(chunk_id_, sv)
+
+    def term_weights(self, stems: set[str]) -> dict[str, float]:
+        """IDF of each stem over the committed chunks (a word no brief uses weighs most; all weigh 1 without BM25)."""
+        index = self.keyword_index()
+        if index is None:
+            return dict.fromkeys(stems, 1.0)
+        n = index.size
+        return {s: math.log((n + 1) / (df + 1)) + 1.0 for s, df in index.document_frequency(stems).items()}
 
     def keyword_index(self) -> KeywordIndex | None:
         """The BM25 index for the current registry revision (loaded, or rebuilt and persisted)."""

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from pathlib import Path
 
 WORD = re.compile(r"(?:[A-Z]\.){2,}|[A-Za-z][A-Za-z0-9'’-]*|\d+(?:[.,]\d+)*")
 MARKER = re.compile(r"\s*\[(\d+(?:\s*,\s*\d+)*)\]")
 QUESTION_WORDS = {
+    "much",
+    "many",
     "what",
     "which",
     "who",
@@ -62,40 +63,25 @@ QUESTION_WORDS = {
 }
 
 
-@lru_cache(maxsize=1)
+# NLTK's English stopword list (198 words), inlined so that no NLTK import is paid on the question path.
+STOPWORDS = frozenset(
+    """
+a about above after again against ain all am an and any are aren aren't as at be because been before being below
+between both but by can couldn couldn't d did didn didn't do does doesn doesn't doing don don't down during each few
+for from further had hadn hadn't has hasn hasn't have haven haven't having he he'd he'll he's her here hers herself him
+himself his how i i'd i'll i'm i've if in into is isn isn't it it'd it'll it's its itself just ll m ma me mightn mightn't
+more most mustn mustn't my myself needn needn't no nor not now o of off on once only or other our ours ourselves out
+over own re s same shan shan't she she'd she'll she's should should've shouldn shouldn't so some such t than that
+that'll the their theirs them themselves then there these they they'd they'll they're they've this those through to
+too under until up ve very was wasn wasn't we we'd we'll we're we've were weren weren't what when where which while
+who whom why will with won won't wouldn wouldn't y you you'd you'll you're you've your yours yourself yourselves
+also may might must shall would could us one however
+""".split()
+)
+
+
 def _stopwords() -> frozenset[str]:
-    words = _nltk().corpus.stopwords.words("english")
-    return frozenset(words) | {
-        "also",
-        "may",
-        "might",
-        "must",
-        "shall",
-        "would",
-        "could",
-        "us",
-        "one",
-        "however",
-    }
-
-
-@lru_cache(maxsize=1)
-def _nltk():  # type: ignore[no-untyped-def]
-    import importlib.util
-
-    import nltk
-
-    spec = importlib.util.find_spec("llama_index.core")
-    if spec and spec.submodule_search_locations:
-        cache = Path(next(iter(spec.submodule_search_locations))) / "_static" / "nltk_cache"
-        if str(cache) not in nltk.data.path:
-            nltk.data.path.append(str(cache))
-    return nltk
-
-
-@lru_cache(maxsize=1)
-def _punkt():  # type: ignore[no-untyped-def]
-    return _nltk().tokenize.punkt.PunktTokenizer("english")
+    return STOPWORDS
 
 
 @lru_cache(maxsize=1)
@@ -105,13 +91,46 @@ def _stemmer():  # type: ignore[no-untyped-def]
     return Stemmer.Stemmer("english")
 
 
+# A boundary after a short capitalised abbreviation ("H.Res.", "No.", "Gen.", "P.L.") followed by a number, a lower-case
+# word, "§" or "(" is not a sentence boundary: sentences do not begin that way.
+ABBREVIATION_END = re.compile(r"(?:^|[\s(/])(?:[A-Z][a-z]{0,3}\.){1,3}$")
+CONTINUES = re.compile(r"^[0-9a-z§(]")
+
+
+@lru_cache(maxsize=1)
+def _segmenter():  # type: ignore[no-untyped-def]
+    import pysbd  # rule-based, knows abbreviations (U.S., P.L., H.R., No., et al.); no model to load
+
+    return pysbd.Segmenter(language="en", clean=False, char_span=True)
+
+
 def sentence_spans(text: str) -> list[tuple[int, int]]:
-    """Sentence (start, end) offsets; lines (table rows, headings) are split too."""
+    """Sentence (start, end) offsets, boundaries that survive abbreviations ("P.L. 119-60", "U.S. Army", "No. 5");
+    lines (table rows, headings) are split too. Spans exclude surrounding whitespace."""
     spans: list[tuple[int, int]] = []
     for m in re.finditer(r"[^\n]+", text):
-        base = m.start()
-        for s, e in _punkt().span_tokenize(m.group(0)):
-            spans.append((base + s, base + e))
+        line, base = m.group(0), m.start()
+        if len(line) < 40 or not re.search(r"[.!?]\s", line):  # one sentence (or none): skip the segmenter
+            pieces = [(0, len(line))]
+        else:
+            pieces = [(span.start, span.end) for span in _segmenter().segment(line)]
+        kept: list[tuple[int, int]] = []
+        for s, e in pieces:
+            chunk = line[s:e]
+            lead = len(chunk) - len(chunk.lstrip())
+            trail = len(chunk.rstrip())
+            if trail <= lead:
+                continue
+            s, e = s + lead, s + trail
+            if (
+                kept
+                and ABBREVIATION_END.search(line[kept[-1][0] : kept[-1][1]])
+                and CONTINUES.match(line[s:e])
+            ):
+                kept[-1] = (kept[-1][0], e)  # "H.Res. | 12 passed": the boundary was an abbreviation's period
+            else:
+                kept.append((s, e))
+        spans += [(base + s, base + e) for s, e in kept]
     return spans
 
 
@@ -119,6 +138,7 @@ def words(text: str) -> list[str]:
     return WORD.findall(text)
 
 
+@lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     return _stemmer().stemWord(word.lower().replace("’", "'"))
 
@@ -162,7 +182,7 @@ def strip_markers(text: str) -> str:
     return MARKER.sub("", text).strip()
 
 
-def jaccard(a: set[str], b: set[str]) -> float:
+def jaccard(a: set[str] | frozenset[str], b: set[str] | frozenset[str]) -> float:
     return len(a & b) / len(a | b) if a and b else 0.0
 
 

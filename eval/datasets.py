@@ -14,7 +14,7 @@ The sources a JSONL dataset is asked about come from ``--sources``, else from a 
 
 >>> ds = load_dataset("eval/datasets/gold.jsonl")           # doctest: +SKIP
 >>> ds.name, len(ds.items), ds.sources                      # doctest: +SKIP
-('gold', 34, [PosixPath('/work/main/corpus')])
+('gold', 34, [PosixPath('…/corpus')])
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 The cache key hashes every source file (relative name and bytes, ``manifest.csv`` included) together with
 what changes the ingest output: the settings for the embedding model and the chunk size and overlap, the
-ingest pipeline's version and the code of the ``ingest`` package. Retrieval, answer and LLM settings are not
+ingest pipeline's version and the code that writes it (the ``ingest`` package, segmentation, embedding). Retrieval, answer and LLM settings are not
 part of the key, so changing them reuses the index (a storage change in ``assistant/`` must bump
 ``ingest.pipeline.PIPELINE_VERSION``).
 Each index lives in its own data dir ``<cache_dir>/<dataset>-<key>/`` (an embedded Chroma store, never a
@@ -10,7 +10,7 @@ configured Chroma server) and is used only once a ``READY`` marker says its inge
 
 >>> settings = prepare_index(load_dataset("eval/datasets/gold.jsonl"), Settings())   # doctest: +SKIP
 >>> settings.data_dir                                                                 # doctest: +SKIP
-PosixPath('/work/main/eval/cache/gold-3f2a…')
+PosixPath('…/eval/cache/gold-3f2a…')
 """
 
 from __future__ import annotations
@@ -33,7 +33,13 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_CACHE_DIR = Path(__file__).resolve().parent / "cache"
 READY = "READY.json"
-INGEST_CODE = Path(__file__).resolve().parent.parent / "ingest"
+ROOT = Path(__file__).resolve().parent.parent
+# What decides an index's content: the ingest package, and the core code that segments and embeds what it writes.
+INGEST_CODE = [
+    ROOT / "ingest",
+    ROOT / "assistant" / "text.py",
+    ROOT / "assistant" / "components" / "embedders.py",
+]
 
 
 def source_files(sources: list[Path]) -> list[tuple[str, Path]]:
@@ -55,8 +61,9 @@ def index_key(sources: list[Path], settings: Settings) -> str:
     h = hashlib.sha256()
     for rel, path in source_files(sources):
         h.update(f"{rel}\0{hashlib.sha256(path.read_bytes()).hexdigest()}\n".encode())
-    for code in sorted(INGEST_CODE.rglob("*.py")):
+    for code in sorted(f for c in INGEST_CODE for f in ([c] if c.is_file() else c.rglob("*.py"))):
         h.update(hashlib.sha256(code.read_bytes()).digest())
+    h.update(BriefsService.embedding_code().encode())  # how the store turns chunks into vectors (not the rest of it)
     relevant = {
         "pipeline": BriefsService.pipeline_version(),
         "embed_model": settings.embed_model or "bundled",

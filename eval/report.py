@@ -87,6 +87,20 @@ def write_reports(result: EvalResult, out_dir: Path | None = None) -> dict[str, 
     return paths
 
 
+def write_baseline(data: dict[str, Any], path: Path) -> Path:
+    """A slim copy of a report for `briefs eval compare` to gate against: the figures, per-item scores and failures,
+    without answers and passages (what a baseline committed to the repository needs, and no more)."""
+    slim: dict[str, Any] = {
+        k: data[k] for k in ("dataset", "config", "created", "summary", "by_kind", "metrics") if k in data
+    }
+    slim["items"] = [
+        {k: it[k] for k in ("id", "kind", "scores", "failures") if k in it} for it in data["items"]
+    ]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(slim, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    return path
+
+
 def ordered_items(data: dict[str, Any]) -> list[dict[str, Any]]:
     """Items with failures first (most failures first), then the rest in dataset order."""
     return sorted(data["items"], key=lambda it: -len(it["failures"]))

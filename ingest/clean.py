@@ -31,6 +31,7 @@ CHROME_LINE = re.compile(
 )
 ONLY_LINKS = re.compile(r"^\s*(?:!?\[[^\]]*\]\([^)]*\)[\s|>•·-]*)+$")
 HEADER_FIELD = re.compile(r"^\*\*([^*:]+):\*\*\s*(.*)$")
+TABLE_FIELD = re.compile(r"^\|\s*\*\*([^*|]+):\*\*\s*\|\s*(.*?)\s*\|?\s*$")  # an overview-table row
 IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
 TEXT = r"\[((?:[^\[\]]|\[[^\]]*\])*)\]"  # link text, with one level of [brackets] inside
 LINKS = (  # [text](url): balanced parentheses in the url first, then anything up to the first ")"
@@ -49,6 +50,7 @@ class CleanDoc:
     sections: list[tuple[int, str]] = field(default_factory=list)  # (start offset, heading)
     header: dict[str, str] = field(default_factory=dict)  # "**Key:** value" header lines
     title: str | None = None
+    about: tuple[int, int] | None = None  # [start, end) of the "Key: value" paragraph about the brief itself
 
 
 def clean_text(text: str, kind: str, pages: list[str] | None = None) -> CleanDoc:
@@ -56,10 +58,13 @@ def clean_text(text: str, kind: str, pages: list[str] | None = None) -> CleanDoc
     if kind == "pdf" and pages:
         text = _strip_running_lines(pages)
     header, body = _split_header(text)
-    paragraphs = _paragraphs(body)
+    fields = [f"{k.strip()}: {v.strip()}" for k, v in _header_lines(text)]
+    paragraphs = _paragraphs(body, fields)
+    about = _about(fields)
     out: list[str] = []
     sections: list[tuple[int, str]] = []
     title: str | None = None
+    about_span: tuple[int, int] | None = None
     offset = 0
     for para in paragraphs:
         heading = _heading_of(para, kind)
@@ -75,7 +80,39 @@ def clean_text(text: str, kind: str, pages: list[str] | None = None) -> CleanDoc
             sections.append((offset, heading))
         out.append(para)
         offset += len(para) + 2
-    return CleanDoc("\n\n".join(out), sections, header, title)
+        if about and about_span is None and (heading is not None or not title):
+            # the brief's own header (report number, date, authors…), right after its title: what metadata
+            # answers cite
+            out.append(about)
+            about_span = (offset, offset + len(about))
+            offset += len(about) + 2
+    return CleanDoc("\n\n".join(out), sections, header, title, about_span)
+
+
+def _header_lines(text: str) -> list[tuple[str, str]]:
+    """``**Key:** value`` lines at the top of a Markdown file (as written, without the emphasis)."""
+    out = []
+    for line in text.split("\n")[:40]:
+        m = HEADER_FIELD.match(line.strip())
+        if m:
+            out.append((m.group(1), m.group(2)))
+        elif line.strip() and not line.startswith("#") and line.strip() != "---":
+            break
+    return out
+
+
+def _about(fields: list[str]) -> str:
+    """One paragraph of the brief's header fields, each once (an overview-table row repeating a header value is
+    left out): "Report No.: IF12094", "Authors: Feickert, Andrew; M'Bai, Ebrima", …"""
+    seen_values: set[str] = set()
+    kept = []
+    for line in fields:
+        key, _, value = line.partition(": ")
+        if not value.strip() or value.strip().lower() in seen_values or key.lower().startswith("source"):
+            continue
+        seen_values.add(value.strip().lower())
+        kept.append(_inline(line))
+    return "\n".join(k for k in kept if k)
 
 
 def _split_header(text: str) -> tuple[dict[str, str], str]:
@@ -99,7 +136,8 @@ def _split_header(text: str) -> tuple[dict[str, str], str]:
     return header, "\n".join(keep + lines[i:])
 
 
-def _paragraphs(body: str) -> list[str]:
+def _paragraphs(body: str, fields: list[str] | None = None) -> list[str]:
+    """The prose paragraphs of ``body``; overview-table rows ("| **Authors:** | …") go to ``fields`` instead."""
     paras: list[str] = []
     skipping_disclaimer = False
     for block in re.split(r"\n\s*\n", body):
@@ -109,6 +147,10 @@ def _paragraphs(body: str) -> list[str]:
                 skipping_disclaimer = True
                 break
             line = raw.strip()
+            row = TABLE_FIELD.match(line)
+            if row and fields is not None:
+                fields.append(f"{row.group(1).strip()}: {row.group(2).strip()}")
+                continue
             if not line or line == "---" or CHROME_LINE.search(line) or ONLY_LINKS.match(line):
                 continue
             line = _inline(line)
@@ -122,10 +164,23 @@ def _paragraphs(body: str) -> list[str]:
     return paras
 
 
+def _unlink(m: re.Match[str]) -> str:
+    """A link's text without its markup, with the space the rendered page showed where the text touches a word
+    ("theDepartment" from "the[Department](…)", "uraniumstockpile" from "uranium[stockpile](…)")."""
+    text, line = m.group(1), m.string
+    before = line[m.start() - 1] if m.start() > 0 else " "
+    after = line[m.end()] if m.end() < len(line) else " "
+    lead = " " if text[:1].isalnum() and before.isalnum() else ""
+    trail = " " if text[-1:].isalnum() and (after.isupper() or after.isdigit()) else ""  # "…)s" is a suffix
+    return f"{lead}{text}{trail}"
+
+
 def _inline(line: str) -> str:
     line = IMAGE.sub("", line)
+    line = re.sub(r"(?<=\w)_{2,}(?=\w)", " ", line)  # "_Optionally____manned_": the page showed a space
+    line = re.sub(r"(?<!\w)_(?=\w)|(?<=\w)_(?!\w)", "", line)  # _italic_ markup
     for link in LINKS:
-        line = link.sub(r"\1", line)
+        line = link.sub(_unlink, line)
     line = EMPHASIS.sub("", line)
     line = line.replace("\\", "")
     if line.startswith("|"):

@@ -109,6 +109,8 @@ def extract(
         "source": None,
         "series": None,
         "version": None,
+        "product_type": None,
+        "topics": [],
     }
     meta["title"] = format_meta.get("title")
     meta["authors"] = split_authors(format_meta.get("author"))
@@ -131,7 +133,11 @@ def extract(
     if date:
         meta["date"] = parse_date(date) or meta["date"]
     meta["source"] = h.get("source") or meta["source"]
-    meta["series"] = h.get("report no.") or h.get("report no") or h.get("report number")
+    meta["series"] = (h.get("report no.") or h.get("report no") or h.get("report number")
+                      or _table_field(raw or text, ("CRS Product Number",)))
+    meta["product_type"] = h.get("product type") or _table_field(raw or text, ("CRS Product Type",))
+    topics = h.get("topics") or _table_field(raw or text, ("Topics",))
+    meta["topics"] = [t.strip() for t in (topics or "").split(";") if t.strip()]
     if h.get("version", "").isdigit():
         meta["version"] = int(h["version"])
     if h.get("organisation") or h.get("organization"):

@@ -35,7 +35,7 @@ from ingest.load import SUFFIXES, Limits, RawDoc, is_supported, load_file
 
 logger = logging.getLogger(__name__)
 
-PIPELINE_VERSION = "3"  # bump when cleaning or chunking changes, so every brief is re-ingested
+PIPELINE_VERSION = "4"  # bump when cleaning or chunking changes, so every brief is re-ingested
 HEADER_TOKENS = 32  # room for "title / section" prepended to each chunk for embedding
 BRIEF_ID = re.compile(r"^\w[\w.-]{0,127}$")  # what the HTTP routes accept as {brief_id}: no '/', no ':'
 

@@ -26,7 +26,11 @@ common = settings_options("data_dir", "answerer")
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 def cli() -> None:
-    """Ask questions of a collection of policy briefs; every claim cites the passage it came from."""
+    """Ask questions of a collection of policy briefs; every claim cites the passage it came from.
+
+    \b
+    Example:  briefs ingest corpus/ && briefs ask "What did the visit achieve?"
+    """
 
 
 @cli.command()
@@ -35,7 +39,11 @@ def cli() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON summary object.")
 @common
 def ingest(paths: tuple[Path, ...], prune: bool, as_json: bool, settings: Any) -> None:
-    """Ingest briefs (.txt .md .html .pdf .docx; folders recursively). Unchanged files are skipped."""
+    """Ingest briefs (.txt .md .html .pdf .docx; folders recursively). Unchanged files are skipped.
+
+    \b
+    Example:  briefs ingest corpus/ ~/briefs/ --prune
+    """
     from assistant.service import BriefsService
 
     service = BriefsService(settings)
@@ -73,14 +81,22 @@ def ingest(paths: tuple[Path, ...], prune: bool, as_json: bool, settings: Any) -
 
 @cli.group()
 def docs() -> None:
-    """List or delete ingested briefs."""
+    """List or delete ingested briefs.
+
+    \b
+    Example:  briefs docs list --json
+    """
 
 
 @docs.command("list")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per brief, as a list.")
 @common
 def docs_list(as_json: bool, settings: Any) -> None:
-    """List briefs with their metadata and chunk counts."""
+    """List briefs with their metadata and chunk counts.
+
+    \b
+    Example:  briefs docs list --data-dir data
+    """
     from assistant.service import BriefsService
 
     briefs = BriefsService(settings).list_briefs()
@@ -96,7 +112,11 @@ def docs_list(as_json: bool, settings: Any) -> None:
 @click.argument("brief_id")
 @common
 def docs_delete(brief_id: str, settings: Any) -> None:
-    """Delete one brief (its chunks, vectors and keyword entries)."""
+    """Delete one brief (its chunks, vectors and keyword entries).
+
+    \b
+    Example:  briefs docs delete blinkens-visit-to-beijing
+    """
     from assistant.service import BriefsService
 
     BriefsService(settings).delete(brief_id)  # loads no model
@@ -155,7 +175,7 @@ def make_filters(
 
 
 @cli.command()
-@click.argument("question")
+@click.argument("question", required=False)
 @click.option("--json", "as_json", is_flag=True, help="Print the Answer object as JSON.")
 @click.option(
     "--history", type=click.File("r"), default=None, help='JSON list of prior turns [{"role", "content"}].'
@@ -165,15 +185,39 @@ def make_filters(
 def ask(
     question: str, as_json: bool, history: Any, top_k: int | None, settings: Any, **filter_args: Any
 ) -> None:
-    """Answer QUESTION from the briefs, with [n] citations."""
+    """Answer QUESTION from the briefs, with [n] citations (QUESTION may come on standard input).
+
+    \b
+    Example:  briefs ask "Who wrote the brief on the XM-30?"
+              echo "What did the visit achieve?" | briefs ask --json
+    """
+    from assistant.errors import NoBriefsError
     from assistant.service import BriefsService
     from ui.render import render_answer
 
+    question = (question or "").strip() or _question_from_stdin()
     turns = _read_history(history) if history else None
-    answer = BriefsService(settings).ask(
-        question, history=turns, filters=make_filters(**filter_args), top_k=top_k
-    )
+    try:
+        answer = BriefsService(settings).ask(
+            question, history=turns, filters=make_filters(**filter_args), top_k=top_k
+        )
+    except NoBriefsError as e:
+        if not as_json:
+            raise
+        click.echo(json.dumps({"state": "no_briefs", "message": str(e), "question": question}))
+        sys.exit(3)
     click.echo(answer.model_dump_json(indent=2) if as_json else render_answer(answer))
+
+
+def _question_from_stdin() -> str:
+    if sys.stdin is None or sys.stdin.isatty():
+        raise click.UsageError(
+            'Give a QUESTION, e.g. briefs ask "What did the visit achieve?", or pipe one in.'
+        )
+    question = sys.stdin.read().strip()
+    if not question:
+        raise click.UsageError("Standard input held no question.")
+    return question
 
 
 def _read_history(f: Any) -> list[dict[str, str]]:
@@ -194,7 +238,11 @@ def _read_history(f: Any) -> list[dict[str, str]]:
 @filter_options
 @common
 def chat(top_k: int | None, settings: Any, **filter_args: Any) -> None:
-    """Interactive chat in the terminal. Commands: /filter key=value …, /sources, /reset, /quit."""
+    """Interactive chat in the terminal. Commands: /filter key=value …, /sources, /reset, /quit.
+
+    \b
+    Example:  briefs chat --since 2026-01-01
+    """
     from ui.terminal import run_chat
 
     run_chat(settings, make_filters(**filter_args), top_k)
@@ -208,7 +256,11 @@ def chat(top_k: int | None, settings: Any, **filter_args: Any) -> None:
 @click.option("--no-web", is_flag=True, help="Serve the HTTP API only, without the web chat at /.")
 @common
 def serve(host: str | None, port: int | None, no_web: bool, settings: Any) -> None:
-    """Serve the web chat at / and the HTTP API under /v1 (OpenAI-compatible chat, docs at /docs)."""
+    """Serve the web chat at / and the HTTP API under /v1 (OpenAI-compatible chat, docs at /docs, MCP at /mcp).
+
+    \b
+    Example:  BRIEFS_API_KEYS=secret briefs serve --port 7860
+    """
     import uvicorn
 
     from assistant.service import BriefsService
@@ -239,7 +291,11 @@ def serve(host: str | None, port: int | None, no_web: bool, settings: Any) -> No
 @common
 def mcp_stdio(allow_write: bool, settings: Any) -> None:
     """Serve the briefs to an MCP client over stdio: tools ask, search, list_briefs, get_brief (and ingest with
-    --allow-write), resources brief://{id}. Stdout carries the protocol; logs go to stderr."""
+    --allow-write), resources brief://{id}. Stdout carries the protocol; logs go to stderr.
+
+    \b
+    Example:  briefs mcp --data-dir /abs/path/data --allow-write
+    """
     from assistant.service import BriefsService
     from ui.mcp import WritePolicy, build_server
 
@@ -254,13 +310,21 @@ def mcp_stdio(allow_write: bool, settings: Any) -> None:
 
 @cli.group("settings")
 def settings_group() -> None:
-    """Inspect settings."""
+    """Inspect settings.
+
+    \b
+    Example:  briefs settings show --settings test
+    """
 
 
 @settings_group.command("show")
 @common
 def settings_show(settings: Any) -> None:
-    """Print the effective settings as JSON (API keys masked)."""
+    """Print the effective settings as JSON (API keys masked).
+
+    \b
+    Example:  BRIEFS_RETRIEVAL__TOP_K=5 briefs settings show
+    """
     shown = settings.model_dump(mode="json")
     keys = settings.api_key_values()
     shown["api_keys"] = f"<{len(keys)} key(s) set>" if keys else ""

@@ -29,7 +29,11 @@ MAX_ITEMS_SHOWN = 15
 
 @click.group("eval")
 def eval_group() -> None:
-    """Measure retrieval, answers, citations, abstention and latency on a labelled dataset; gate regressions."""
+    """Measure retrieval, answers, citations, abstention and latency on a labelled dataset; gate regressions.
+
+    \b
+    Example:  briefs eval run --dataset eval/datasets/crs.jsonl --split dev
+    """
 
 
 @eval_group.command("run")
@@ -72,6 +76,12 @@ def eval_group() -> None:
     "--peer", is_flag=True, help="Also score a vanilla llama-index pipeline on the same items (the peer row)."
 )
 @click.option(
+    "--save-baseline",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also write a slim copy of the report (figures and per-item scores) to gate later runs against.",
+)
+@click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
@@ -100,13 +110,18 @@ def eval_run(
     limit: int | None,
     split: str,
     peer: bool,
+    save_baseline: Path | None,
     out: Path | None,
     as_json: bool,
     judge: bool,
     cache_dir: Path | None,
     settings: Any,
 ) -> None:
-    """Run a dataset through the assistant and write JSON, Markdown and HTML reports."""
+    """Run a dataset through the assistant and write JSON, Markdown and HTML reports.
+
+    \b
+    Example:  briefs eval run --dataset eval/datasets/crs.jsonl --split test --peer
+    """
     from eval import datasets, report, run
 
     try:
@@ -128,6 +143,8 @@ def eval_run(
     except BriefsError as e:
         raise click.ClickException(str(e)) from e
     paths = report.write_reports(result, out)
+    if save_baseline is not None:
+        paths["baseline"] = report.write_baseline(result.to_json(), save_baseline)
     if as_json:
         click.echo(
             json.dumps(
@@ -180,7 +197,11 @@ def _progress_bar(total: int, quiet: bool) -> Any:
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the rows as JSON.")
 def eval_compare(baseline: Path, current: Path, tolerances: tuple[str, ...], as_json: bool) -> None:
-    """Compare CURRENT with BASELINE (report.json files or their folders); exit 1 when a metric regressed."""
+    """Compare CURRENT with BASELINE (report.json files or their folders); exit 1 when a metric regressed.
+
+    \b
+    Example:  briefs eval compare eval/baselines/crs-dev.json eval/reports/crs-dev-…/
+    """
     from eval import compare
 
     try:

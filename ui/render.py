@@ -25,12 +25,21 @@ def render_answer(answer: Answer, width: int = 100) -> str:
 
 
 def answer_markdown(answer: Answer) -> str:
-    """The answer with a numbered source list, for copying or exporting."""
-    out = [answer.text, ""]
+    """The answer with a numbered source list, for copying or exporting (a comparison as a Markdown table)."""
+    out = [compare_table(answer) if answer.kind == "compare" and answer.table else answer.text, ""]
     for c in answer.citations:
         link = f" <{c.source}>" if c.source and c.source.startswith("http") else ""
         out.append(f"[{c.n}]: {c.title}{link}, chars {c.start}-{c.end}: “{c.quote}”")
     return "\n".join(out).rstrip()
+
+
+def compare_table(answer: Answer) -> str:
+    """A comparison answer as a Markdown table: one row per side."""
+    rows = ["| Side | What the briefs say |", "|---|---|"]
+    for r in answer.table:
+        cell = (r.text or "_The briefs say nothing about this._").replace("|", "\\|").replace("\n", " ")
+        rows.append(f"| {r.side.replace('|', '/')} | {cell} |")
+    return "\n".join(rows)
 
 
 def public_meta(meta: BriefMeta) -> dict[str, Any]:

@@ -12,9 +12,9 @@ from collections.abc import Iterator
 
 from assistant.answering.abstain import BriefsFn, abstention
 from assistant.answering.citations import CitationVerifier, parse_claims
-from assistant.answering.extractive import ExtractiveAnswerer
+from assistant.answering.fact import FactStrategy
 from assistant.errors import LLMError
-from assistant.models import Answer, Retrieval, StreamEvent
+from assistant.models import Answer, Interpretation, Retrieval, StreamEvent
 from assistant.protocols import Embedder, Generator
 from assistant.settings import Settings
 
@@ -29,7 +29,21 @@ SYSTEM_PROMPT = (
 )
 
 
-def build_messages(question: str, retrieval: Retrieval) -> list[dict[str, str]]:
+TYPE_HINTS = {
+    "amount": "an amount of money",
+    "percent": "a percentage",
+    "number": "a number",
+    "date": "a date",
+    "duration": "a length of time",
+    "person": "a person's name",
+    "organisation": "an organisation's name",
+    "place": "a place",
+}
+
+
+def build_messages(
+    question: str, retrieval: Retrieval, interpretation: Interpretation | None = None
+) -> list[dict[str, str]]:
     sources = "\n\n".join(
         f"[{i}] {p.title}{' — ' + p.section if p.section and p.section != p.title else ''}\n{p.text}"
         for i, p in enumerate(retrieval.passages, 1)
@@ -38,9 +52,17 @@ def build_messages(question: str, retrieval: Retrieval) -> list[dict[str, str]]:
         {"role": "system", "content": SYSTEM_PROMPT},
         {
             "role": "user",
-            "content": f"Sources:\n\n{sources}\n\nQuestion: {question}\nAnswer with [n] citations:",
+            "content": f"Sources:\n\n{sources}\n\nQuestion: {question}\n{_expect(interpretation)}Answer with [n] citations:",
         },
     ]
+
+
+def _expect(interpretation: Interpretation | None) -> str:
+    """Tells the model what kind of value answers the question (so it can say NOT IN SOURCES when none does)."""
+    if interpretation is None or not interpretation.answer_types:
+        return ""
+    wanted = " or ".join(TYPE_HINTS.get(t, t) for t in interpretation.answer_types)
+    return f"The answer is {wanted}; if no source states it, reply {NOT_IN_SOURCES}.\n"
 
 
 class LLMAnswerer:
@@ -52,7 +74,7 @@ class LLMAnswerer:
         generator: Generator,
         embedder: Embedder,
         briefs: BriefsFn,
-        fallback: ExtractiveAnswerer | None = None,
+        fallback: FactStrategy | None = None,
     ) -> None:
         self.settings = settings
         self.generator = generator
@@ -61,12 +83,16 @@ class LLMAnswerer:
         self.briefs = briefs
         self.fallback = fallback
 
-    def answer(self, question: str, retrieval: Retrieval) -> Answer:
-        *_, last = self.stream(question, retrieval)
+    def answer(
+        self, question: str, retrieval: Retrieval, interpretation: Interpretation | None = None
+    ) -> Answer:
+        *_, last = self.stream(question, retrieval, interpretation)
         assert last.answer is not None
         return last.answer
 
-    def stream(self, question: str, retrieval: Retrieval) -> Iterator[StreamEvent]:
+    def stream(
+        self, question: str, retrieval: Retrieval, interpretation: Interpretation | None = None
+    ) -> Iterator[StreamEvent]:
         if retrieval.low_confidence:
             yield StreamEvent(
                 type="answer", answer=abstention(question, retrieval, retrieval.low_confidence, self.name)
@@ -75,7 +101,7 @@ class LLMAnswerer:
         t0 = time.perf_counter()
         pieces: list[str] = []
         try:
-            for piece in self.generator.stream(build_messages(question, retrieval)):
+            for piece in self.generator.stream(build_messages(question, retrieval, interpretation)):
                 pieces.append(piece)
                 yield StreamEvent(type="delta", text=piece)
         except LLMError:
@@ -84,7 +110,7 @@ class LLMAnswerer:
             logger.warning(
                 "LLM failed; answering extractively (BRIEFS_LLM__FALLBACK_TO_EXTRACTIVE)", exc_info=True
             )
-            yield from self.fallback.stream(question, retrieval)
+            yield from self.fallback.stream(question, retrieval, interpretation)
             return
         t1 = time.perf_counter()
         yield StreamEvent(

@@ -45,8 +45,12 @@ FOLLOW_UP_START = re.compile(
 
 
 def is_follow_up(question: str) -> bool:
+    """Whether a question (asked after others) leans on the conversation: a pronoun, an opening like "And …", or
+    no name of its own ("Which unit gets the first battalion?")."""
     low = [w.lower() for w in words(question)]
     if any(w in ANAPHORA for w in low) or FOLLOW_UP_START.match(question.strip()):
+        return True
+    if not entities(question):
         return True
     return len(content_terms(question, drop_question_words=True)) < 2
 

@@ -67,6 +67,30 @@ class KeywordIndex:
             logger.info("keyword index at %s not usable (%s); rebuilding", folder, e)
             return None
 
+    def unknown(self, text: str) -> tuple[list[str], list[str]]:
+        """The words of ``text`` tokenised and stemmed as the index is, and those of them no chunk contains."""
+        import bm25s
+
+        r = self.retriever
+        tokens = bm25s.tokenize(text, stemmer=r.stemmer, token_pattern=r.token_pattern, show_progress=False,
+                                return_ids=False)
+        words = tokens[0] if tokens and isinstance(tokens[0], list) else []
+        return words, [w for w in words if w not in r.bm25.vocab_dict]
+
+    def document_frequency(self, stems: set[str]) -> dict[str, int]:
+        """In how many chunks each stem occurs (0 for a word no brief uses)."""
+        bm25 = self.retriever.bm25
+        indptr = bm25.scores["indptr"]
+        out = {}
+        for stem in stems:
+            i = bm25.vocab_dict.get(stem)
+            out[stem] = 0 if i is None else int(indptr[i + 1] - indptr[i])
+        return out
+
+    @property
+    def size(self) -> int:
+        return int(self.retriever.bm25.scores["num_docs"])
+
     def search(self, query: str, k: int, allowed: set[str] | None = None) -> list[tuple[str, float]]:
         import bm25s
 

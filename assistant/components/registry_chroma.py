@@ -135,6 +135,16 @@ class ChromaRegistry:
         )
         return self._rows(got, {i: r.generation for i, r in self._snapshot().items()})
 
+    def brief_chunks(self, brief_id: str) -> list[ChunkRow]:
+        record = self._snapshot().get(brief_id)
+        if record is None:
+            return []
+        where = {"$and": [{"brief_id": brief_id}, {"generation": record.generation}]}
+        got = self._call(
+            "read chunks for", lambda: self._chunks.get(where=where, include=["documents", "metadatas"])
+        )
+        return sorted(self._rows(got, {brief_id: record.generation}).values(), key=lambda r: r.idx)
+
     def all_chunks(self) -> list[ChunkRow]:
         """Every committed chunk, fetched a group of briefs at a time (each request is consistent)."""
         snap = self._snapshot(fresh=True)

@@ -113,6 +113,14 @@ class SQLiteRegistry:
             ChunkRow(*r) for r in self._query(f"SELECT {CHUNK_COLUMNS} FROM chunks ORDER BY brief_id, idx")
         ]
 
+    def brief_chunks(self, brief_id: str) -> list[ChunkRow]:
+        return [
+            ChunkRow(*r)
+            for r in self._query(
+                f"SELECT {CHUNK_COLUMNS} FROM chunks WHERE brief_id=? ORDER BY idx", (brief_id,)
+            )
+        ]
+
     def sentence_vectors(self, ids: Iterable[str]) -> dict[str, SentenceVectors]:
         with self._lock:
             return sentence_index.select(self._conn, list(ids))

@@ -26,6 +26,8 @@ def matches(b: BriefMeta, f: Filters) -> bool:
         return False
     if f.organisation and f.organisation.lower() not in (b.organisation or "").lower():
         return False
+    if f.product_type and f.product_type.lower() not in (b.product_type or "").lower():
+        return False
     if f.brief_id:
         ids = [f.brief_id] if isinstance(f.brief_id, str) else f.brief_id
         if b.id not in ids:

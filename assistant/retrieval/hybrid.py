@@ -135,6 +135,9 @@ class HybridRetriever:
                 best,
                 f"best passage similarity {best:.2f} is below {cfg.min_dense_score} and most question words are absent",
             )
+        unknown = self._unknown_names(question)
+        if unknown:
+            return best * 0.5, f"no brief mentions {', '.join(unknown)}"
         names = entities(query)
         if names:
             coverage, missing = self._entity_coverage(names, passages)
@@ -150,6 +153,19 @@ class HybridRetriever:
                     f"no brief mentions {', '.join(missing)} alongside the rest of the question",
                 )
         return best, None
+
+    def _unknown_names(self, question: str) -> list[str]:
+        """Names in the question that no brief in the library uses at all ("Boko Haram", "PFAS"): whatever retrieval
+        returns, it is not about them."""
+        keyword = self.store.keyword_index()
+        if keyword is None:
+            return []
+        out = []
+        for name in entities(question):
+            tokens, unknown = keyword.unknown(name)
+            if tokens and len(unknown) == len(tokens):
+                out.append(name)
+        return out
 
     def _entity_coverage(self, names: list[str], passages: list[Passage]) -> tuple[float, list[str]]:
         """Best share of ``names`` that one brief's retrieved passages (and metadata) mention."""

@@ -348,3 +348,77 @@ def test_delete_a_brief_after_confirming(desktop: tuple[Any, PageLog], tmp_path:
     page.locator("#ba-status .ba-ok", has_text="Deleted").wait_for(timeout=30_000)
     assert "Seagrass" not in page.locator("#ba-library").inner_text()
     log.assert_clean()
+
+
+# -- answers in the form of their kind (issue 12) and the first ten minutes (issue 17) ----------------
+def test_list_comparison_and_metadata_answers_have_their_own_forms(desktop: tuple[Any, PageLog]) -> None:
+    page, log = desktop
+    listed = ask(page, "Which briefs discuss the XM30 vehicle?", 1)
+    items = listed.locator("ol.ba-list li")
+    assert items.count() >= 1 and "XM30" in items.first.locator(".ba-list-title").inner_text()
+    assert items.first.locator("a.ba-cite").count() == 1
+    compared = ask(page, "Compare Arctic shipping routes and semiconductor export controls.", 2)
+    table = compared.locator("table.ba-compare")
+    assert table.locator("th[scope=row]").count() == 2 and table.locator("a.ba-cite").count() >= 2
+    about = ask(page, "Who wrote the CRS In Focus on the XM30?", 3)
+    assert "About the brief" in about.inner_text() and "Andrew Feickert" in about.inner_text()
+    about.locator(".ba-why summary").click()
+    assert "a question about a brief itself" in about.locator(".ba-why").inner_text()
+    shot(page, "answer-kinds-desktop")
+    log.assert_clean()
+
+
+def test_example_questions_come_from_the_library(desktop: tuple[Any, PageLog]) -> None:
+    page, log = desktop
+    buttons = page.locator(".ba-example:visible")
+    buttons.first.wait_for(timeout=30_000)
+    labels = [buttons.nth(i).inner_text() for i in range(buttons.count())]
+    assert labels and not any("Arctic shipping brief recommend" in x for x in labels)  # no fixture-bound text
+    assert any("XM30" in x or "Water" in x or "Arctic" in x or "Chips" in x or "Blinken" in x for x in labels), labels
+    buttons.first.click()
+    page.locator("#ba-sources details summary", has_text="Q1:").wait_for(timeout=60_000)
+    log.assert_clean()
+
+
+@pytest.fixture(scope="module")
+def empty_url(tmp_path_factory: pytest.TempPathFactory, embedder: Any) -> Iterator[str]:
+    """A server over an empty data dir, with a write key."""
+    import uvicorn
+
+    from assistant.service import BriefsService
+    from ui.http.app import create_app
+
+    settings = test_settings(data_dir=tmp_path_factory.mktemp("empty") / "data", api_keys="web-key")
+    app = create_app(settings, BriefsService(settings, embedder=embedder))
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{port}/"
+    _wait_until_up(url)
+    yield url
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+def test_an_empty_library_shows_the_first_step_and_uploads_need_the_key(browser: Any, empty_url: str, tmp_path: Path) -> None:
+    context = browser.new_context(viewport=DESKTOP)
+    page = context.new_page()
+    page.goto(empty_url)
+    first = page.locator("#ba-summary .ba-first-step")
+    first.wait_for(timeout=30_000)
+    assert "No briefs yet" in first.inner_text() and "Library" in first.inner_text()
+    assert page.locator(".ba-example:visible").count() == 0  # nothing to suggest yet
+    shot(page, "empty-library-desktop")
+    open_library(page)
+    path = tmp_path / "ports.md"
+    path.write_text("# Ports\n\nThe port of Rotterdam handled 440 million tonnes of cargo in 2023, the brief says.\n")
+    page.locator("#ba-upload input[type=file]").set_input_files(str(path))  # no key: Gradio's upload is refused
+    page.wait_for_timeout(2000)
+    assert httpx.get(f"{empty_url}v1/documents", timeout=10).json() == []
+    page.locator("#ba-key input").fill("web-key")
+    page.locator("#ba-upload input[type=file]").set_input_files(str(path))
+    page.locator("#ba-status", has_text="ports.md").wait_for(timeout=60_000)
+    assert [d["title"] for d in httpx.get(f"{empty_url}v1/documents", timeout=10).json()] == ["Ports"]
+    shot(page, "upload-with-key-desktop")
+    context.close()

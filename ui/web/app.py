@@ -54,11 +54,6 @@ __all__ = ["build_blocks", "mount_web", "parse_filters", "render_answer_html", "
 logger = logging.getLogger(__name__)
 
 TITLE = "Briefs Assistant"
-EXAMPLES = (
-    "What did the visit achieve?",
-    "What does the Arctic shipping brief recommend?",
-    "What do export controls on semiconductors aim to do?",
-)
 ASK_CONCURRENCY = (
     4  # questions run concurrently (as in the HTTP API); ingest and delete are serialised by the service
 )
@@ -104,7 +99,7 @@ class LibraryUI:
 
 
 # -- building -------------------------------------------------------------------------------------
-def build_blocks(service: BriefsService, examples: tuple[str, ...] = EXAMPLES) -> gr.Blocks:
+def build_blocks(service: BriefsService) -> gr.Blocks:
     """The whole page: a Chat tab and a Library tab, wired to ``service``."""
     with gr.Blocks(title=TITLE, analytics_enabled=False, delete_cache=(3600, 86400)) as blocks:
         gr.Markdown(
@@ -114,18 +109,18 @@ def build_blocks(service: BriefsService, examples: tuple[str, ...] = EXAMPLES) -
         summary = gr.HTML("", elem_id="ba-summary", js_on_load=None)
         with gr.Tabs():
             with gr.Tab("Chat", id="chat"):
-                chat = _build_chat(examples)
+                chat = _build_chat(service.settings.web.example_count)
             with gr.Tab("Library", id="library") as library_tab:
                 lib = _build_library(service)
         _wire_chat(service, chat, Path(tempfile.mkdtemp(prefix="briefs-web-")))
-        refresh = _refresh_outputs(lib, chat.filters, summary)
+        refresh = _refresh_outputs(lib, chat.filters, summary) + chat.examples
         for event in (blocks.load, library_tab.select):  # other clients and the API change the library too
             event(partial(library_updates, service), chat.filters.briefs, refresh, show_progress="hidden")
         _wire_library(service, lib, chat.filters, refresh)
     return blocks
 
 
-def _build_chat(examples: tuple[str, ...]) -> ChatUI:
+def _build_chat(example_count: int) -> ChatUI:
     with gr.Row(equal_height=False):
         with gr.Column(scale=3, min_width=300):
             chatbot = gr.Chatbot(
@@ -149,7 +144,11 @@ def _build_chat(examples: tuple[str, ...]) -> ChatUI:
                 )
                 ask = gr.Button("Ask", variant="primary", scale=1, min_width=70, elem_id="ba-ask")
             with gr.Row():
-                buttons = [gr.Button(q, size="sm", elem_classes=["ba-example"]) for q in examples]
+                # filled from the library on page load (library_updates): questions about the briefs actually there
+                buttons = [
+                    gr.Button("", size="sm", elem_classes=["ba-example"], visible=False)
+                    for _ in range(example_count)
+                ]
             filters = _build_filters()
             download, copy, clear, markdown = _build_export_row()
         with gr.Column(scale=2, min_width=300):
@@ -403,8 +402,11 @@ def _wire_library(
 
 
 def library_updates(service: BriefsService, selected: list[str] | None = None) -> tuple[Any, ...]:
-    """The library listing and every dropdown that lists briefs, authors or organisations."""
+    """The library listing, every dropdown that lists briefs, authors or organisations, and the example questions."""
     briefs = service.list_briefs()
+    questions = library.example_questions(briefs, service.settings.web)
+    examples = [gr.Button(value=q, visible=True) for q in questions]
+    examples += [gr.Button(visible=False)] * (service.settings.web.example_count - len(examples))
     authors, organisations = library.filter_choices(briefs)
     choices = library.brief_choices(briefs)
     ids = {i for _, i in choices}
@@ -416,6 +418,7 @@ def library_updates(service: BriefsService, selected: list[str] | None = None) -
         gr.Dropdown(choices=authors),
         gr.Dropdown(choices=organisations),
         gr.Dropdown(choices=choices, value=kept),
+        *examples,
     )
 
 

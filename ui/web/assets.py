@@ -8,6 +8,25 @@ from typing import Any
 
 CSS = """
 .ba-answer { line-height: 1.55; }
+.ba-first-step { border-left: 4px solid #2563eb; background: rgba(37, 99, 235, 0.08); padding: 8px 12px;
+  border-radius: 6px; margin: 4px 0; }
+.ba-kind-label { font-weight: 600; margin: 0 0 4px 0; color: #475467; font-size: 0.92em; }
+.dark .ba-first-step { border-left: 4px solid #2563eb; background: rgba(37, 99, 235, 0.08); padding: 8px 12px;
+  border-radius: 6px; margin: 4px 0; }
+.ba-kind-label { color: #cbd5e1; }
+.ba-list { margin: 4px 0 0 1.2em; padding: 0; }
+.ba-list li { margin: 0 0 8px 0; }
+.ba-list-title { font-weight: 600; }
+.ba-list-why { margin-top: 2px; }
+.ba-compare { border-collapse: collapse; width: 100%; margin: 4px 0; }
+.ba-compare th, .ba-compare td { border: 1px solid rgba(128, 128, 128, 0.35); padding: 6px 8px; vertical-align: top; text-align: left; }
+.ba-compare thead th, .ba-compare tr:first-child th { background: rgba(128, 128, 128, 0.10); }
+.ba-compare th[scope=row] { width: 28%; }
+.ba-missing { font-style: italic; color: #b45309; }
+.ba-meta-answer { margin: 0; }
+.ba-why { margin-top: 6px; font-size: 0.85em; color: #667085; }
+.ba-why summary { cursor: pointer; }
+.ba-why ul { margin: 4px 0 0 1.2em; padding: 0; }
 .ba-answer sup { line-height: 0; }
 a.ba-cite { font-weight: 600; text-decoration: none; padding: 0 2px; border-radius: 3px;
   color: var(--color-accent); cursor: pointer; }

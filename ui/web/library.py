@@ -10,6 +10,7 @@ file is reported by name with its reason and changes nothing.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
@@ -17,7 +18,7 @@ from typing import Literal
 from assistant.errors import BriefsError, NotFoundError
 from assistant.models import BriefMeta, UploadResult
 from assistant.service import BriefsService
-from assistant.settings import Settings
+from assistant.settings import Settings, WebSettings
 from ui.auth import Denied, api_keys, authorize, key_is_valid
 
 logger = logging.getLogger(__name__)
@@ -111,3 +112,27 @@ def upload_denied(settings: Settings, key: str | None) -> Denied | None:
     if access == "open":
         return None
     return authorize(settings, key, write=True)
+
+
+def short_title(title: str, limit: int = 60) -> str:
+    """A title without its subtitle or parenthetical, cut at a word boundary."""
+    head = re.split(r"[:(\[]|\s[–—-]\s", title, maxsplit=1)[0].strip() or title
+    return head if len(head) <= limit else head[:limit].rsplit(" ", 1)[0] + "…"
+
+
+def example_questions(briefs: list[BriefMeta], settings: WebSettings) -> list[str]:
+    """The example questions the chat offers: the operator's, or questions about the newest briefs that show what
+    the assistant answers (a summary, an author, the briefs on a topic)."""
+    if settings.examples:
+        return list(settings.examples)[: settings.example_count]
+    newest = sorted(briefs, key=lambda b: (b.date or "", b.title), reverse=True)
+    forms = [
+        lambda b: f"What is “{short_title(b.title)}” about?",
+        lambda b: f"Who wrote “{short_title(b.title)}”?",
+        lambda b: (
+            f"Which briefs discuss {b.topics[0].split(' & ')[0].lower()}?"
+            if b.topics
+            else f"What does “{short_title(b.title)}” recommend?"
+        ),
+    ]
+    return [forms[i % len(forms)](b) for i, b in enumerate(newest[: settings.example_count])]

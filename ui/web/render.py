@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.errors import BriefsError
-from assistant.models import Answer, BriefMeta, Citation, Filters, Passage
+from assistant.models import NOT_STATED, Answer, BriefMeta, Citation, Filters, Passage
 from ui.render import answer_markdown
 
 MARKER = re.compile(r"\s*\[(\d+(?:\s*,\s*\d+)*)\]")
@@ -73,10 +73,59 @@ def render_text_html(text: str, turn: int, citations: list[Citation] | None = No
 
 
 def render_answer_html(answer: Answer, turn: int = 1, filters: Filters | None = None) -> str:
-    """The chat bubble of a final answer: cited text, or the distinct "not covered" state."""
+    """The chat bubble of a final answer in the form of its kind: a list of briefs, a comparison table, a fact about
+    a brief, or cited text; or the distinct "not covered" / "not stated" state. How the question was understood
+    follows in a collapsed note."""
     if answer.abstained:
-        return render_abstention_html(answer, filters)
-    return f'<div class="ba-answer">{render_text_html(answer.text, turn, answer.citations)}</div>'
+        return render_abstention_html(answer, filters) + _why_html(answer)
+    cites = answer.citations
+    if answer.kind == "list" and answer.briefs:
+        body = _list_html(answer, turn)
+    elif answer.kind == "compare" and answer.table:
+        head = '<tr><th scope="col">Side</th><th scope="col">What the briefs say</th></tr>'
+        rows = "".join(
+            f'<tr><th scope="row">{escape(r.side)}</th><td>'
+            + (
+                render_text_html(r.text, turn, cites)
+                if r.text
+                else '<span class="ba-missing">The briefs say nothing about this.</span>'
+            )
+            + "</td></tr>"
+            for r in answer.table
+        )
+        body = f'<table class="ba-compare">{head}{rows}</table>'
+    elif answer.kind == "metadata":
+        body = f'<p class="ba-kind-label">About the brief</p><p class="ba-meta-answer">{render_text_html(answer.text, turn, cites)}</p>'
+    else:
+        body = render_text_html(answer.text, turn, cites)
+    return f'<div class="ba-answer ba-kind-{escape(answer.kind)}">{body}</div>{_why_html(answer)}'
+
+
+def _list_html(answer: Answer, turn: int) -> str:
+    """One item per brief: its title, report number, type and date, and the cited passage that shows why it matches."""
+    lines = {line.split("):", 1)[0]: line for line in answer.text.split("\n")[1:]}
+    items = []
+    for b in answer.briefs:
+        facts = " · ".join(escape(x) for x in (b.report_number, b.product_type, b.date) if x)
+        line = next((v for k, v in lines.items() if b.title in k), "")
+        why = line.split("): ", 1)[1] if "): " in line else ""
+        items.append(
+            f'<li><span class="ba-list-title">{escape(b.title)}</span> <span class="ba-meta">{facts}</span>'
+            f'<div class="ba-list-why">{render_text_html(why, turn, answer.citations)}</div></li>'
+        )
+    head = escape(answer.text.split("\n", 1)[0])
+    return f'<p class="ba-kind-label">{head}</p><ol class="ba-list">{"".join(items)}</ol>'
+
+
+def _why_html(answer: Answer) -> str:
+    """How the question was understood (kind, expected answer type, filters taken from its words)."""
+    if answer.interpretation is None:
+        return ""
+    notes = [*answer.interpretation.notes] + (
+        [f"abstained: {answer.abstain_reason}"] if answer.abstain_reason else []
+    )
+    items = "".join(f"<li>{escape(n)}</li>" for n in notes)
+    return f'<details class="ba-why"><summary>How this was answered</summary><ul>{items}</ul></details>'
 
 
 def render_pending_html(text: str, turn: int) -> str:
@@ -103,11 +152,20 @@ def closest_briefs(passages: list[Passage], limit: int = CLOSEST_BRIEFS) -> list
 
 def render_abstention_html(answer: Answer, filters: Filters | None = None) -> str:
     closest = closest_briefs(answer.passages)
-    parts = [
-        '<div class="ba-abstain" role="note">',
-        '<p class="ba-abstain-title"><span aria-hidden="true">⚠</span> The briefs don’t cover this</p>',
-        "<p>No passage in the briefs answers this question, so there is no cited answer.</p>",
-    ]
+    near_miss = answer.text.startswith(NOT_STATED)
+    if near_miss:
+        explanation = answer.text[len(NOT_STATED) :].split(" The closest briefs are:")[0].strip()
+        parts = [
+            '<div class="ba-abstain ba-near-miss" role="note">',
+            '<p class="ba-abstain-title"><span aria-hidden="true">⚠</span> The briefs don’t say</p>',
+            f"<p>{escape(explanation)} So there is no cited answer.</p>",
+        ]
+    else:
+        parts = [
+            '<div class="ba-abstain" role="note">',
+            '<p class="ba-abstain-title"><span aria-hidden="true">⚠</span> The briefs don’t cover this</p>',
+            "<p>No passage in the briefs answers this question, so there is no cited answer.</p>",
+        ]
     if closest:
         items = "".join(f"<li>{escape(title)} <code>{escape(bid)}</code></li>" for bid, title in closest)
         parts.append(f'<p class="ba-closest-label">Closest briefs:</p><ul class="ba-closest">{items}</ul>')
@@ -275,9 +333,14 @@ def library_summary(briefs: list[BriefMeta]) -> str:
 
 
 def render_summary_html(briefs: list[BriefMeta]) -> str:
-    """The line under the page title: how much the chat searches."""
-    text = f"Searching {library_summary(briefs)}." if briefs else library_summary(briefs)
-    return f'<p class="ba-summary">{escape(text)}</p>'
+    """The line under the page title: how much the chat searches; for an empty library, the first step to take."""
+    if not briefs:
+        return (
+            '<div class="ba-first-step" role="status"><strong>No briefs yet.</strong> Open the <b>Library</b> tab '
+            "and upload briefs (.txt .md .html .pdf .docx), or ingest a folder on the server with "
+            "<code>briefs ingest &lt;folder&gt;</code>. The chat answers once a brief is in.</div>"
+        )
+    return f'<p class="ba-summary">{escape(f"Searching {library_summary(briefs)}.")}</p>'
 
 
 def render_library_html(briefs: list[BriefMeta]) -> str:

@@ -129,7 +129,17 @@ def split_conversation(messages: list[ChatMessage]) -> tuple[str, list[Turn]]:
 
 
 def _extras(answer: Answer) -> dict[str, Any]:
-    return {"citations": [c.model_dump() for c in answer.citations], "abstained": answer.abstained}
+    """What an OpenAI client gets beyond the text: the citations, the abstention and the answer's structured form."""
+    extras: dict[str, Any] = {
+        "citations": [c.model_dump() for c in answer.citations],
+        "abstained": answer.abstained,
+        "kind": answer.kind,
+    }
+    if answer.briefs:
+        extras["briefs"] = [b.model_dump() for b in answer.briefs]
+    if answer.table:
+        extras["table"] = [r.model_dump() for r in answer.table]
+    return extras
 
 
 @router.get("/models", summary="List the models (one: the briefs assistant)")
@@ -155,7 +165,7 @@ def _model_card() -> dict[str, Any]:
 
 @router.post(
     "/chat/completions",
-    responses=errors(401, 413, 422, 502, 503),
+    responses=errors(401, 409, 413, 422, 502, 503),
     summary="Answer the last user message from the briefs (OpenAI-compatible)",
     response_model=None,
 )

@@ -14,7 +14,15 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from assistant.errors import BriefsError, ConfigError, IngestError, LLMError, NotFoundError, StoreError
+from assistant.errors import (
+    BriefsError,
+    ConfigError,
+    IngestError,
+    LLMError,
+    NoBriefsError,
+    NotFoundError,
+    StoreError,
+)
 from assistant.service import BriefsService
 from assistant.settings import Settings
 from ui.auth import authorize
@@ -51,7 +59,7 @@ def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
         401: "Missing or invalid API key",
         403: "Not allowed",
         404: "Not found",
-        409: "Conflict",
+        409: "No briefs are ingested yet (code no_briefs): ingest or upload some first",
         413: "Request too large",
         415: "Unsupported file type",
         422: "Invalid request (the message names the field)",
@@ -69,6 +77,7 @@ MAX_CONVERSATION_CHARS = 100_000
 # Most specific first: the first isinstance match wins.
 STATUS_BY_ERROR: list[tuple[type[BriefsError], int, str]] = [
     (NotFoundError, 404, "not_found_error"),
+    (NoBriefsError, 409, "invalid_request_error"),
     (IngestError, 422, "invalid_request_error"),
     (LLMError, 502, "upstream_error"),
     (StoreError, 503, "server_error"),

@@ -1,0 +1,52 @@
+"""Acronyms a brief defines ("Chief of Space Operations (CSO)"), so that a question that uses one form matches a
+sentence that uses the other.
+
+>>> {a: sorted(exp) for a, exp in acronyms("The Chief of Space Operations (CSO) testified.").items()}
+{'cso': ['chief', 'oper', 'space']}
+"""
+
+from __future__ import annotations
+
+import re
+
+from assistant.text import content_terms, stem, words
+
+# "Chief of Space Operations (CSO)", "Integrated Fire Protection Capability (IFPC)": a defined acronym
+ACRONYM = re.compile(r"((?:[A-Z][\w’'-]*(?:\s+(?:of|and|for|the|on|in|to|&))*\s+){1,7}[A-Z][\w’'-]*)\s+\(([A-Z][A-Za-z&]{1,9}s?)\)")
+
+
+def acronyms(text: str) -> dict[str, frozenset[str]]:
+    """The acronyms a text defines, as ``{acronym term: expansion terms}``. An acronym counts only when its letters
+    are the initials of the words just before it ("Space Force (USSF)" does not define USSF from "Space Force")."""
+    out: dict[str, frozenset[str]] = {}
+    for m in ACRONYM.finditer(text):
+        acro = m.group(2).rstrip("s") if m.group(2).endswith("s") and m.group(2)[:-1].isupper() else m.group(2)
+        letters = "".join(ch for ch in acro if ch.isupper())
+        expansion = _expansion(m.group(1), letters)
+        if expansion:
+            out[stem(acro.lower())] = expansion
+    return out
+
+
+def _expansion(before: str, letters: str) -> frozenset[str]:
+    """The words just before an acronym whose initials spell it: capitalised words ("Chief of Space Operations"),
+    all words ("Department of Defense" for DOD) or hyphen parts too ("Low-Income Home Energy" for LIHE…)."""
+    if len(letters) < 2:
+        return frozenset()
+    found = words(before)
+    for candidates in (
+        [w for w in found if w[0].isupper()],
+        found,
+        [p for w in found for p in w.split("-") if p and p[0].isupper()],
+    ):
+        tail = candidates[-len(letters) :]
+        if len(tail) == len(letters) and "".join(w[0] for w in tail).upper() == letters:
+            return frozenset(content_terms(" ".join(tail)))
+    return frozenset()
+
+
+def with_aliases(terms: frozenset[str], aliases: dict[str, frozenset[str]]) -> frozenset[str]:
+    """``terms`` plus each defined acronym whose expansion it contains, and each expansion whose acronym it
+    contains, so that "CSO" in a question matches "Chief of Space Operations" in a sentence and back."""
+    extra = {a for a, exp in aliases.items() if exp <= terms} | {t for a, exp in aliases.items() if a in terms for t in exp}
+    return terms | extra if extra else terms

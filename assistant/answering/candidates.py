@@ -1,0 +1,211 @@
+"""Candidate answer sentences: the prose sentences of the retrieved passages, each with what the strategies score
+it by — similarity to the question (from the sentence vectors stored at ingest), the question's words it shares (its
+brief's title and section heading count too), the answer types it carries, and where it sits in its paragraph.
+
+Only prose is a candidate: headings, captions, table rows, key-value header lines, list stems, bibliography entries
+and fragments never become answer sentences.
+
+>>> cands = CandidateBuilder(embedder, store).build(question, retrieval)   # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import numpy as np
+
+from assistant.answering.types import AnswerType, types_in
+from assistant.models import BriefMeta, Citation, Passage, Retrieval, SentenceVectors
+from assistant.protocols import Embedder
+from assistant.answering.aliases import acronyms, with_aliases
+from assistant.text import MARKER, content_terms, entities, intent_cues, sentence_spans, words
+
+SECTION_BONUS = (
+    0.15  # a sentence under a heading that names the question's topic or intent ("The Focal Outcomes")
+)
+LEAD_BONUS = 0.05  # analysts put the point first: the n-th sentence of a paragraph gets LEAD_BONUS / n
+META_SENTENCE = re.compile(
+    r"^(This|The present|In this) (article|paper|brief|report|analysis|essay|piece|insight|sidebar)\b", re.I
+)
+KEY_VALUE = re.compile(r"^[A-Z][\w ().,'’/&-]{0,40}:\s+\S")  # "Report No.: IF12094", "Note: …" (not prose)
+BIBLIOGRAPHY = re.compile(
+    r"^(?:see )?(?:CRS (?:Report|In Focus|Insight|Legal Sidebar|Video|Testimony)\s+[A-Z]{0,3}\d|For (?:more|further|additional) "
+    r"(?:information|detail|background|discussion)|https?://)|\bet al\.,|\(Washington, DC:|\b(?:accessed|retrieved) (?:on )?"
+    r"[A-Z][a-z]+ \d",
+    re.I,
+)
+LIST_STEM = re.compile(
+    r"(?::|\b(?:include|includes|including|such as|are|were|following|as follows))\s*$", re.I
+)
+CAPTION = re.compile(r"^(?:Figure|Table|Source|Sources|Notes?|Photo|Image|Chart|Map|Box)\b[\s\d.:-]", re.I)
+
+
+class SentenceSource(Protocol):
+    """Where stored sentence vectors come from (the store), and where ones computed now are kept."""
+
+    def sentence_vectors(self, chunk_ids: Sequence[str]) -> dict[str, SentenceVectors]: ...
+
+    def remember_sentences(self, chunk_id_: str, sv: SentenceVectors) -> None: ...
+
+
+@dataclass
+class Candidate:
+    """One prose sentence of a retrieved passage; ``start``/``end`` are offsets into the passage text."""
+
+    passage: int
+    start: int
+    end: int
+    text: str
+    brief_id: str
+    section: str | None
+    terms: frozenset[str]
+    lexical: float
+    prior: float
+    lead: float
+    section_match: bool
+    vector: np.ndarray
+    sim: float = 0.0
+    score: float = 0.0
+    types: set[AnswerType] = field(default_factory=set)
+
+    def citation(self, n: int, passages: list[Passage], meta: BriefMeta | None) -> Citation:
+        p = passages[self.passage]
+        return Citation(
+            n=n,
+            brief_id=p.brief_id,
+            title=p.title,
+            quote=p.text[self.start : self.end],
+            start=p.start + self.start,
+            end=p.start + self.end,
+            score=round(self.score, 4),
+            authors=meta.authors if meta else [],
+            organisation=meta.organisation if meta else None,
+            date=meta.date if meta else None,
+            source=meta.source if meta else None,
+        )
+
+    @property
+    def display(self) -> str:
+        """The sentence as shown in an answer: the source's own footnote marks would read as citations."""
+        return re.sub(r"^[-•*]\s+", "", MARKER.sub("", self.text)).strip()
+
+
+def answer_like(text: str, section: str | None) -> bool:
+    """Prose sentences only: no headings, captions, table rows, key-value lines, list stems, bibliography
+    entries, questions or fragments."""
+    body = re.sub(r"^[-•*]\s+", "", text)
+    n = len(words(body))
+    if (
+        n < 6
+        or "|" in body
+        or body.endswith("?")
+        or body == section
+        or (section and body.startswith(section + " "))
+    ):
+        return False
+    if CAPTION.match(body) or KEY_VALUE.match(body) or META_SENTENCE.match(body) or BIBLIOGRAPHY.search(body):
+        return False
+    if LIST_STEM.search(body) or re.match(r"^[a-z]{1,2}\.\s|^\(?\d+\)\s|^[a-z]", body):
+        return False  # "… include:", "c. GusNIP's …", a sentence that starts mid-way
+    return bool(re.search(r"[.!…”\")\]]$|[.!…][\"”’)\]]+$|;$", body))
+
+
+class CandidateBuilder:
+    """Builds the candidate sentences of a retrieval, with their features."""
+
+    def __init__(self, embedder: Embedder, sentences: SentenceSource) -> None:
+        self.embedder = embedder
+        self.sentences = sentences
+
+    def sentence_vectors(self, passages: list[Passage]) -> list[SentenceVectors]:
+        """Sentence spans and vectors of each passage: stored at ingest, else embedded now and cached."""
+        stored = self.sentences.sentence_vectors([p.chunk_id for p in passages])
+        out = []
+        for p in passages:
+            if p.chunk_id not in stored:
+                spans = sentence_spans(p.text)
+                sv = SentenceVectors(spans, self.embedder.embed([p.text[s:e] for s, e in spans]))
+                self.sentences.remember_sentences(p.chunk_id, sv)
+                stored[p.chunk_id] = sv
+            out.append(stored[p.chunk_id])
+        return out
+
+    def build(
+        self,
+        question: str,
+        retrieval: Retrieval,
+        passages: list[int] | None = None,
+        query_vector: np.ndarray | None = None,
+    ) -> list[Candidate]:
+        """Candidates from ``retrieval.passages`` (or the passages at the given indexes), scored against ``question``
+        (and ``query_vector``, by default the retrieval's)."""
+        q_terms = set(content_terms(question, drop_question_words=True)) or set(content_terms(question))
+        cues = set(content_terms(intent_cues(question))) - q_terms
+        chosen = list(range(len(retrieval.passages))) if passages is None else passages
+        top = max((retrieval.passages[i].score for i in chosen), default=1.0) or 1.0
+        vectors = self.sentence_vectors([retrieval.passages[i] for i in chosen])
+        aliases: dict[str, frozenset[str]] = {}
+        for p in retrieval.passages:
+            aliases.update(acronyms(p.text))
+        out: list[Candidate] = []
+        seen: set[str] = set()
+        for i, sv in zip(chosen, vectors, strict=True):
+            p = retrieval.passages[i]
+            title = set(content_terms(p.title))
+            section = set(content_terms(p.section or "")) - title
+            section_match = bool(section & (q_terms | cues))
+            para_start, nth = -2, 0
+            for (s, e), vec in zip(sv.spans, sv.vectors, strict=True):
+                start_of_para = p.text.rfind("\n\n", 0, s)
+                nth = nth + 1 if start_of_para == para_start else 0
+                para_start = start_of_para
+                raw = p.text[s:e]
+                text = raw.strip()
+                if not answer_like(text, p.section) or text in seen:
+                    continue
+                seen.add(text)
+                s += len(raw) - len(raw.lstrip())
+                terms = with_aliases(frozenset(content_terms(text)), aliases)
+                topic = len(q_terms & (terms | title)) + 0.5 * len(q_terms & section - terms - title)
+                intent = 1.0 if cues & terms else 0.5 if cues & section else 0.0
+                lexical = (topic + intent) / (len(q_terms) + (1 if cues else 0)) if q_terms else 0.0
+                out.append(
+                    Candidate(
+                        i,
+                        s,
+                        s + len(text),
+                        text,
+                        p.brief_id,
+                        p.section,
+                        terms,
+                        lexical,
+                        p.score / top,
+                        1.0 / (1 + nth),
+                        section_match,
+                        vec,
+                        types=types_in(text),
+                    )
+                )
+        if out:
+            sims = np.stack([c.vector for c in out]) @ (
+                retrieval.query_vector if query_vector is None else query_vector
+            )
+            for c, sim in zip(out, sims, strict=True):
+                c.sim = float(sim)
+                c.score = float(
+                    0.45 * sim
+                    + 0.4 * c.lexical
+                    + 0.15 * c.prior
+                    + LEAD_BONUS * c.lead
+                    + (SECTION_BONUS if c.section_match else 0.0)
+                )
+        return out
+
+
+def focus_terms(question: str, topic: str | None = None) -> set[str]:
+    """What the question asks about beyond the names it mentions ("population" in "… of Bangladesh?")."""
+    q_terms = set(content_terms(topic or question, drop_question_words=True))
+    return q_terms - set(content_terms(" ".join(entities(question))))

@@ -1,0 +1,104 @@
+"""Comparisons: one part per side ("the XM-30" | "the M-1E3 Abrams"), each cited, as a table in the Answer (the web UI
+and the Markdown export render it as one; the API returns it as structured rows).
+
+The whole question and each side are retrieved; the candidate sentences of all of them are pooled, and each side
+gets the (up to two) best sentences that name it — the side's own words in the sentence, its heading or its brief's
+title, words both sides share ("program", "FY2027") not counting — preferring sentences that carry what the question
+asks for (its answer types). Many comparisons sit inside one brief (two Speaker elections, two bank categories), so a
+sentence may serve only one side. A side the briefs say nothing about gets an empty row and a sentence saying so: the
+covered part is still answered.
+
+>>> CompareStrategy(settings, builder, briefs).answer(question, retrieve, interpretation).table   # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from assistant.answering.abstain import BriefsFn, abstention
+from assistant.answering.candidates import Candidate, CandidateBuilder
+from assistant.answering.compose import Cited, reading_order
+from assistant.models import Answer, ComparisonRow, Interpretation, Passage, Retrieval
+from assistant.settings import Settings
+from assistant.text import content_terms, jaccard
+
+Retrieve = Callable[[str], Retrieval]
+PER_SIDE = 2
+
+
+class CompareStrategy:
+    """Answers a comparison side by side."""
+
+    name = "extractive"
+
+    def __init__(self, settings: Settings, builder: CandidateBuilder, briefs: BriefsFn) -> None:
+        self.settings = settings
+        self.builder = builder
+        self.briefs = briefs
+
+    def answer(self, question: str, retrieve: Retrieve, interpretation: Interpretation, match: str | None = None) -> Answer:
+        asked = match or question
+        sides = interpretation.sides
+        retrievals = [retrieve(asked)] + [retrieve(f"{side} {asked}") for side in sides]
+        merged = _pool(retrievals)
+        if all(r.low_confidence for r in retrievals):
+            return self._abstain(question, merged, interpretation, retrievals[0].low_confidence or "nothing retrieved")
+        cands = self.builder.build(asked, merged)
+        terms = [set(content_terms(s)) for s in sides]
+        shared = set.intersection(*terms) if terms else set()
+        types = set(interpretation.answer_types)
+        briefs = self.briefs()
+        cited = Cited(merged, briefs)
+        used: set[int] = set()
+        rows: list[ComparisonRow] = []
+        for side, own in zip(sides, terms, strict=True):
+            distinct = (own - shared) or own
+            chosen = self._side(cands, merged, distinct, types, used)
+            used |= {id(c) for c in chosen}
+            text = " ".join(cited.sentence(c) for c in chosen)
+            rows.append(ComparisonRow(side=side, text=text, citations=[cited.cite(c) for c in chosen],
+                                      brief_ids=list(dict.fromkeys(c.brief_id for c in chosen))))
+        if not any(row.text for row in rows):
+            return self._abstain(question, merged, interpretation, "no sentence names either side")
+        parts = [f"{row.side}: {row.text}" if row.text else f"{row.side}: the briefs say nothing about this." for row in rows]
+        return Answer(question=question, text="\n".join(parts), citations=cited.citations, passages=merged.passages,
+                      query=asked, answerer=self.name, kind="compare", interpretation=interpretation, table=rows,
+                      confidence=round(merged.confidence, 4))
+
+    def _side(self, cands: list[Candidate], merged: Retrieval, distinct: set[str], types: set[str],
+              used: set[int]) -> list[Candidate]:
+        named = []
+        for c in cands:
+            if id(c) in used:
+                continue
+            p = merged.passages[c.passage]
+            context = c.terms | set(content_terms(p.title)) | set(content_terms(p.section or ""))
+            hits = len(distinct & c.terms) + 0.5 * len(distinct & (context - c.terms))
+            if hits >= 0.5 * len(distinct):
+                bonus = 0.15 if c.types & types else 0.0
+                named.append((c.score + bonus + 0.1 * hits / len(distinct), c))
+        named.sort(key=lambda sc: -sc[0])
+        chosen: list[Candidate] = []
+        for value, c in named:
+            if len(chosen) >= PER_SIDE:
+                break
+            if not chosen or (c.brief_id == chosen[0].brief_id and value >= 0.8 * named[0][0]
+                              and jaccard(c.terms, chosen[0].terms) < 0.5):
+                chosen.append(c)
+        return reading_order(chosen)
+
+    def _abstain(self, question: str, retrieval: Retrieval, interpretation: Interpretation, reason: str) -> Answer:
+        answer = abstention(question, retrieval, reason, self.name)
+        answer.kind, answer.interpretation = "compare", interpretation
+        return answer
+
+
+def _pool(retrievals: list[Retrieval]) -> Retrieval:
+    """One retrieval holding every retrieval's passages once (in the order first seen)."""
+    seen: dict[str, Passage] = {}
+    for r in retrievals:
+        for p in r.passages:
+            seen.setdefault(p.chunk_id or f"{p.brief_id}:{p.start}", p)
+    first = retrievals[0]
+    return Retrieval(first.query, list(seen.values()), first.query_vector, max(r.confidence for r in retrievals),
+                     first.low_confidence, first.timings)

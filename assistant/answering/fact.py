@@ -1,0 +1,238 @@
+"""Fact questions: one to three cited sentences, the one that carries a value of the expected type first.
+
+1. Candidates are the prose sentences of the retrieved passages (:mod:`assistant.answering.candidates`).
+2. When the question expects a type (an amount, a count, a date, a person…), an *answer sentence* is one that carries a
+   value of that type **and** is about what is asked: it (with its heading and its brief's title) contains at least
+   ``answer.min_focus_share`` of the question's focus words, or is as similar to the question as
+   ``answer.focus_similarity``.
+3. No answer sentence among the candidates means the briefs cover the topic but not the asked-for fact: the answer
+   abstains and says what the briefs do give ("They give amounts for IFPC Increment 2, but none for a single
+   launcher") — a near miss, not an off-topic question.
+4. Otherwise the best answer sentence comes first; further sentences (up to ``answer.fact_max_sentences``) are added
+   only while they cover a type or focus word not yet covered, in the brief the first one comes from.
+
+>>> FactStrategy(settings, builder, briefs).answer(question, retrieval, interpretation).text   # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from assistant.answering.abstain import BriefsFn, abstention
+from assistant.answering.candidates import Candidate, CandidateBuilder, focus_terms
+from assistant.answering.compose import compose, reading_order
+from assistant.answering.types import AnswerType
+from assistant.answering.understand import interpret
+from assistant.models import Answer, Interpretation, Retrieval, StreamEvent
+from assistant.settings import Settings
+from assistant.text import content_terms, entities, jaccard
+
+logger = logging.getLogger(__name__)
+
+# "a single launcher", "per ship", "each unit": a question about one unit is answered only by a per-unit figure
+PER_UNIT = re.compile(r"\b(?:each|per|apiece|single|individual|unit (?:cost|price)|a piece|per[- ]unit)\b", re.I)
+TYPE_WORDS: dict[str, str] = {"amount": "amounts", "percent": "percentages", "number": "figures", "date": "dates",
+                              "duration": "durations", "person": "names", "organisation": "organisations", "place": "places"}
+
+
+Weights = Callable[[set[str]], dict[str, float]]
+
+
+@dataclass
+class Asked:
+    """The question's content words with their weights (IDF over the library), and which of them are names."""
+
+    weights: dict[str, float]
+    names: set[str]
+
+    @classmethod
+    def of(cls, question: str, topic: str, weights: Weights) -> Asked:
+        terms = set(content_terms(topic or question, drop_question_words=True)) | set(content_terms(question, drop_question_words=True))
+        names = set(content_terms(" ".join(entities(question)))) & terms
+        return cls(weights(terms), names)
+
+    def coverage(self, present: set[str] | frozenset[str], among: set[str] | None = None) -> float:
+        wanted = self.weights if among is None else {t: self.weights.get(t, 1.0) for t in among}
+        total = sum(wanted.values())
+        return sum(w for t, w in wanted.items() if t in present) / total if total else 1.0
+
+
+def _gain(c: Candidate, missing_types: set[AnswerType], missing_focus: set[str], focus: set[str]) -> float:
+    """What a further sentence adds: the answer types and focus words not covered yet."""
+    return 2.0 * len(c.types & missing_types) + len(c.terms & missing_focus) / max(1, len(focus))
+
+
+class FactStrategy:
+    """Typed, focus-aware sentence selection with precise abstention (see the module docstring)."""
+
+    name = "extractive"
+
+    def __init__(self, settings: Settings, builder: CandidateBuilder, briefs: BriefsFn, weights: Weights | None = None) -> None:
+        self.settings = settings
+        self.builder = builder
+        self.briefs = briefs
+        self.weights = weights or (lambda stems: dict.fromkeys(stems, 1.0))
+
+    def stream(
+        self, question: str, retrieval: Retrieval, interpretation: Interpretation | None = None, match: str | None = None
+    ) -> Iterator[StreamEvent]:
+        """The answer sentence by sentence (they are verbatim quotes: nothing to take back), then the Answer."""
+        answer = self.answer(question, retrieval, interpretation, match)
+        for piece in re.split(r"(?<=\]) ", answer.text):
+            yield StreamEvent(type="delta", text=piece + " ")
+        yield StreamEvent(type="answer", answer=answer)
+
+    def answer(
+        self, question: str, retrieval: Retrieval, interpretation: Interpretation | None = None, match: str | None = None
+    ) -> Answer:
+        """``match`` is what sentences are matched against when it is not the question itself (a follow-up's
+        standalone form, which carries the conversation's subject)."""
+        t0 = time.perf_counter()
+        asked_text = match or question
+        if interpretation is None:
+            interpretation = interpret(question, [], self.briefs())
+        if retrieval.low_confidence:
+            return self._abstain(question, retrieval, interpretation, retrieval.low_confidence)
+        cands = self.builder.build(asked_text, retrieval)
+        if not cands:
+            return self._abstain(
+                question, retrieval, interpretation, "no prose sentence in the retrieved passages"
+            )
+        cfg = self.settings.answer
+        best_sim = max(c.sim for c in cands)
+        if best_sim < cfg.min_answer_score and max(c.lexical for c in cands) < 0.5:
+            return self._abstain(
+                question, retrieval, interpretation, "nothing retrieved is similar to the question"
+            )
+        types: list[AnswerType] = [t for t in interpretation.answer_types]  # type: ignore[misc]
+        focus = focus_terms(asked_text, interpretation.topic if not match else None)
+        asked = Asked.of(asked_text, interpretation.topic if not match else "", self.weights)
+        per_unit = bool(PER_UNIT.search(question)) and "amount" in interpretation.answer_types
+        on_focus = {id(c): self._on_focus(c, asked, retrieval) for c in cands}
+        if not types and best_sim < cfg.min_focus_score and not any(on_focus.values()):
+            return self._abstain(
+                question,
+                retrieval,
+                interpretation,
+                "the briefs mention the names in the question, but not what it asks about them",
+            )
+        if types:
+            answers = [
+                c for c in cands if c.types & set(types) and on_focus[id(c)] and self._unit_ok(c, per_unit)
+            ]
+            if not answers:
+                return self._near_miss(question, retrieval, interpretation, cands, types, focus)
+            for c in answers:
+                c.score += cfg.type_bonus
+            chosen = self._cover(answers, cands, types, focus)
+        else:
+            chosen = self._diverse(cands, cfg.describe_max_sentences)
+        answer = compose(
+            question,
+            reading_order(chosen),
+            retrieval,
+            self.briefs(),
+            kind="fact",
+            interpretation=interpretation,
+            answerer=self.name,
+        )
+        answer.timings = {**retrieval.timings, "answer_ms": (time.perf_counter() - t0) * 1000}
+        return answer
+
+    # -- what counts as answering --------------------------------------------------------------------------
+    def _on_focus(self, c: Candidate, asked: Asked, retrieval: Retrieval) -> bool:
+        """Whether the sentence is about what is asked: with its heading and its brief's title it contains most of the
+        question's words by weight (rare words weigh more: "heat pumps" outweighs "taxpayers"), and the names the
+        question adds to its brief's title ("… paid China") are in the sentence itself."""
+        p = retrieval.passages[c.passage]
+        around = set(content_terms(p.title)) | set(content_terms(p.section or ""))
+        if asked.coverage(c.terms | around) < self.settings.answer.min_focus_share and c.sim < self.settings.answer.focus_similarity:
+            return False
+        names = asked.names - around
+        return not names or asked.coverage(c.terms, names) >= 0.5
+
+    @staticmethod
+    def _unit_ok(c: Candidate, per_unit: bool) -> bool:
+        """A question about one unit ("a single launcher", "per ship") is answered only by a per-unit figure."""
+        return not per_unit or bool(PER_UNIT.search(c.text))
+
+    def _cover(
+        self, answers: list[Candidate], cands: list[Candidate], types: list[AnswerType], focus: set[str]
+    ) -> list[Candidate]:
+        cfg = self.settings.answer
+        first = max(answers, key=lambda c: c.score)
+        chosen = [first]
+        missing_types = set(types) - first.types
+        missing_focus = focus - first.terms
+        pool = [c for c in cands if c is not first and c.brief_id == first.brief_id]
+        while len(chosen) < cfg.fact_max_sentences and (missing_types or missing_focus):
+            scored = [
+                (_gain(c, missing_types, missing_focus, focus), c)
+                for c in pool
+                if c not in chosen
+                and c.score >= cfg.follow_ratio * first.score
+                and max(jaccard(c.terms, x.terms) for x in chosen) < 0.6
+            ]
+            scored = [(g, c) for g, c in scored if g > 0]
+            if not scored:
+                break
+            _, nxt = max(scored, key=lambda gc: (gc[0], gc[1].score))
+            chosen.append(nxt)
+            missing_types -= nxt.types
+            missing_focus -= nxt.terms
+        return chosen
+
+    def _diverse(self, cands: list[Candidate], k: int, lam: float = 0.7) -> list[Candidate]:
+        """Maximal marginal relevance with lexical redundancy, kept to the best brief unless another brief's sentence
+        is nearly as good (sentence vectors from one chunk share its context, so their cosine says little about
+        repetition)."""
+        top = max(cands, key=lambda c: c.score)
+        chosen: list[Candidate] = []
+        while len(chosen) < min(k, len(cands)):
+            best, value = None, -1e9
+            for c in cands:
+                if c in chosen or (c.brief_id != top.brief_id and c.score < 0.9 * top.score):
+                    continue
+                v = lam * c.score - (1 - lam) * max((jaccard(c.terms, x.terms) for x in chosen), default=0.0)
+                if v > value:
+                    best, value = c, v
+            if best is None or (chosen and best.score < self.settings.answer.describe_ratio * top.score):
+                break
+            chosen.append(best)
+        return chosen
+
+    # -- abstaining -------------------------------------------------------------------------------------------
+    def _near_miss(
+        self,
+        question: str,
+        retrieval: Retrieval,
+        interpretation: Interpretation,
+        cands: list[Candidate],
+        types: list[AnswerType],
+        focus: set[str],
+    ) -> Answer:
+        wanted = " or ".join(TYPE_WORDS[t] for t in types)
+        topic = retrieval.passages[0].title if retrieval.passages else "the topic"
+        given = sorted({t for c in cands[:40] for t in c.types} - {"organisation", "person", "place"})
+        gives = (", ".join(TYPE_WORDS[t] for t in given[:-1]) + " and " + TYPE_WORDS[given[-1]] if len(given) > 1
+                 else TYPE_WORDS[given[0]] if given else "background")
+        asked = " ".join(w for w in interpretation.topic.split() if w.lower() not in ("and", "or"))[:80] or "what is asked"
+        said = f"The closest brief, “{topic}”, gives {gives} on the topic, but none of its {wanted} is for “{asked}”."
+        reason = f"no sentence carries a value of type {wanted} about the asked-for thing (focus: {', '.join(sorted(focus))})"
+        return self._abstain(question, retrieval, interpretation, reason, said)
+
+    def _abstain(
+        self,
+        question: str,
+        retrieval: Retrieval,
+        interpretation: Interpretation,
+        reason: str,
+        said: str | None = None,
+    ) -> Answer:
+        answer = abstention(question, retrieval, reason, self.name, said)
+        answer.kind, answer.interpretation = interpretation.kind, interpretation
+        return answer

@@ -1,0 +1,174 @@
+"""The question-aware answer pipeline, the same for every surface: understand the question, merge the filters it
+states in words with the caller's, resolve a follow-up against the conversation (and the briefs it was about), then
+answer with the strategy for its kind.
+
+- **metadata** and **list** questions are answered from the registry, with or without an LLM;
+- **summary** questions summarise the one brief they name;
+- **compare** questions are answered side by side (each side retrieved on its own);
+- **fact** questions go to the extractive fact strategy, or to the LLM answerer (told the expected answer type)
+  when one is configured; the LLM's citations are verified as before.
+
+>>> pipeline = AnswerPipeline(settings, retriever, store, embedder)    # doctest: +SKIP
+>>> pipeline.answer("Who wrote the brief on U.S.-Mexico trade?", [], None, None, "hybrid").kind   # doctest: +SKIP
+'metadata'
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from assistant.answering.candidates import CandidateBuilder
+from assistant.answering.compare import CompareStrategy
+from assistant.answering.fact import FactStrategy
+from assistant.answering.listing import ListStrategy
+from assistant.answering.metadata import MetadataStrategy
+from assistant.answering.rewrite import rewrite
+from assistant.answering.summary import SummaryStrategy
+from assistant.answering.understand import interpret
+from assistant.models import Answer, Filters, Interpretation, Mode, Retrieval, StreamEvent, Turn
+from assistant.protocols import Embedder, Generator
+from assistant.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+
+def merge_filters(given: Filters | None, stated: Filters) -> Filters:
+    """The caller's filters, with the ones the question states in words filling what the caller left unset."""
+    if given is None:
+        return stated
+    base = stated.model_dump()
+    base.update({k: v for k, v in given.model_dump().items() if v not in (None, [], False)})
+    return Filters.model_validate(base)
+
+
+class AnswerPipeline:
+    """Routes a question to the strategy for its kind (see the module docstring)."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        retriever: Any,
+        store: Any,
+        embedder: Embedder,
+        generator: Generator | None = None,
+    ) -> None:
+        self.settings = settings
+        self.retriever = retriever
+        self.generator = generator
+        briefs = retriever.briefs
+        builder = CandidateBuilder(embedder, store)
+        self.fact = FactStrategy(settings, builder, briefs, store.term_weights)
+        self.metadata = MetadataStrategy(briefs, store.brief_text)
+        self.listing = ListStrategy(settings, builder, briefs, store.brief_text)
+        self.summary = SummaryStrategy(settings, builder, briefs, store.brief_chunks)
+        self.compare = CompareStrategy(settings, builder, briefs)
+        self.llm = None
+        if generator is not None:
+            from assistant.answering.llm import LLMAnswerer
+
+            fallback = self.fact if settings.llm.fallback_to_extractive else None
+            self.llm = LLMAnswerer(settings, generator, embedder, briefs, fallback)
+
+    @property
+    def name(self) -> str:
+        return self.llm.name if self.llm is not None else self.fact.name
+
+    def answer(
+        self,
+        question: str,
+        history: Sequence[Turn],
+        filters: Filters | None,
+        top_k: int | None,
+        mode: Mode = "hybrid",
+    ) -> Answer:
+        *_, last = self.stream(question, history, filters, top_k, mode)
+        assert last.answer is not None
+        return last.answer
+
+    def stream(
+        self,
+        question: str,
+        history: Sequence[Turn],
+        filters: Filters | None,
+        top_k: int | None,
+        mode: Mode = "hybrid",
+    ) -> Iterator[StreamEvent]:
+        """Text deltas (an LLM's draft, or the extractive answer's sentences), then one event with the Answer."""
+        t0 = time.perf_counter()
+        turns = [t for t in history if t.role in ("user", "assistant")]
+        interp = interpret(question, turns, self.retriever.briefs())
+        merged = merge_filters(filters, interp.filters)
+        query = rewrite(question, turns, self.generator)
+        t1 = time.perf_counter()
+        prior = self._prior_briefs(turns, merged, mode) if interp.follow_up else []
+        if prior:
+            interp.notes.append("stays on the brief being discussed: " + ", ".join(prior))
+
+        def retrieve(q: str, k: int | None = None) -> Retrieval:
+            if prior:
+                within = self.retriever.retrieve(
+                    q, merged.model_copy(update={"brief_id": prior}), k or top_k, mode, question=question
+                )
+                if within.passages and not within.low_confidence:
+                    return within
+            return self.retriever.retrieve(q, merged, k or top_k, mode, question=question)
+
+        events = self._route(question, query, interp, merged, retrieve)
+        for event in events:
+            if event.answer is not None:
+                a = event.answer
+                a.kind, a.interpretation, a.question = interp.kind, interp, question
+                a.query = a.query or query
+                a.timings = {
+                    **a.timings,
+                    "understand_ms": (t1 - t0) * 1000,
+                    "total_ms": (time.perf_counter() - t0) * 1000,
+                }
+            yield event
+
+    def _route(
+        self, question: str, query: str, interp: Interpretation, filters: Filters, retrieve: Any
+    ) -> Iterator[StreamEvent]:
+        t0 = time.perf_counter()
+        match interp.kind:
+            case "metadata":
+                answer = self.metadata.answer(question, retrieve(query), interp)
+            case "list":
+                retrieval = retrieve(query, self.settings.answer.list_passages)
+                answer = self.listing.answer(
+                    question, retrieval, interp, self.retriever.allowed_briefs(filters)
+                )
+            case "summary":
+                answer = self.summary.answer(question, retrieve(query), interp)
+            case "compare" if len(interp.sides) >= 2:
+                answer = self.compare.answer(question, retrieve, interp, query if interp.follow_up else None)
+            case _:
+                retrieval = retrieve(query)
+                match = query if interp.follow_up and query != question else None
+                if self.llm is not None:
+                    yield from self.llm.stream(match or question, retrieval, interp)
+                else:
+                    yield from self.fact.stream(question, retrieval, interp, match)
+                return
+        answer.timings = {**answer.timings, "answer_ms": (time.perf_counter() - t0) * 1000}
+        yield StreamEvent(type="delta", text=answer.text)
+        yield StreamEvent(type="answer", answer=answer)
+
+    def _prior_briefs(self, turns: list[Turn], filters: Filters, mode: Mode) -> list[str]:
+        """The briefs the conversation was about: those the last answer cited, or else the brief that best answers the
+        last question asked."""
+        for t in reversed(turns):
+            if t.role == "assistant" and t.brief_ids:
+                return list(t.brief_ids)
+        users = [t for t in turns if t.role == "user"]
+        if not users:
+            return []
+        last = users[-1]
+        earlier = turns[: turns.index(last)]
+        retrieval = self.retriever.retrieve(rewrite(last.content, earlier, None), filters, 5, mode)
+        if retrieval.low_confidence or not retrieval.passages:
+            return []
+        return [retrieval.passages[0].brief_id]

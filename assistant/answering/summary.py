@@ -1,0 +1,110 @@
+"""Summaries of one brief: its main points in reading order, 3–6 cited sentences drawn from across the brief (not
+from one chunk), scoped to the brief the question names.
+
+Every prose sentence of the brief is a candidate. A sentence scores by how central it is to the brief (cosine to the
+mean of all its sentence vectors), whether it leads its paragraph, how early it comes, and how much of the question's
+topic it names; selection spreads over the brief's sections (one sentence per section first, then the best of the
+rest), then the sentences are put back in the brief's order.
+
+>>> SummaryStrategy(settings, builder, briefs, chunks_of).answer(question, retrieval, interpretation).text   # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from assistant.answering.abstain import BriefsFn, abstention
+from assistant.answering.candidates import Candidate, CandidateBuilder
+from assistant.answering.compose import compose
+from assistant.answering.metadata import target_brief
+from assistant.models import Answer, ChunkRow, Interpretation, Passage, Retrieval
+from assistant.settings import Settings
+from assistant.text import jaccard
+
+ChunksOf = Callable[[str], list[ChunkRow]]
+
+
+class SummaryStrategy:
+    """The main points of the brief a question names."""
+
+    name = "extractive"
+
+    def __init__(
+        self, settings: Settings, builder: CandidateBuilder, briefs: BriefsFn, chunks_of: ChunksOf
+    ) -> None:
+        self.settings = settings
+        self.builder = builder
+        self.briefs = briefs
+        self.chunks_of = chunks_of
+
+    def answer(self, question: str, retrieval: Retrieval, interpretation: Interpretation) -> Answer:
+        briefs = self.briefs()
+        meta = target_brief(interpretation.topic, retrieval, briefs)
+        chunks = self.chunks_of(meta.id) if meta else []
+        if meta is None or not chunks:
+            answer = abstention(question, retrieval, "no brief matches what the question names", self.name)
+            answer.kind, answer.interpretation = "summary", interpretation
+            return answer
+        passages = [
+            Passage(
+                brief_id=meta.id,
+                title=meta.title,
+                text=c.text,
+                start=c.start,
+                end=c.end,
+                score=1.0,
+                chunk_id=c.id,
+                section=c.section,
+            )
+            for c in chunks
+        ]
+        whole = Retrieval(
+            retrieval.query, passages, retrieval.query_vector, retrieval.confidence, None, retrieval.timings
+        )
+        cands = self.builder.build(question, whole)
+        if not cands:
+            answer = abstention(question, whole, f"no prose sentence in “{meta.title}”", self.name)
+            answer.kind, answer.interpretation = "summary", interpretation
+            return answer
+        centroid = np.mean(np.stack([c.vector for c in cands]), axis=0)
+        centroid /= np.linalg.norm(centroid) or 1.0
+        n = len(chunks)
+        first_of_section: set[int] = set()
+        seen_sections: set[str | None] = set()
+        for c in sorted(cands, key=lambda c: (c.passage, c.start)):
+            if c.section not in seen_sections:
+                seen_sections.add(c.section)
+                first_of_section.add(id(c))
+        for c in cands:
+            position = 1.0 - c.passage / max(1, n)
+            informative = bool(c.types & {"amount", "percent", "number", "date"})
+            c.score = float(0.35 * (c.vector @ centroid) + 0.3 * (id(c) in first_of_section) + 0.1 * c.lead
+                            + 0.1 * position + 0.1 * informative + 0.05 * c.lexical)
+        chosen = sorted(
+            self._spread(cands, self.settings.answer.summary_sentences), key=lambda c: (c.passage, c.start)
+        )
+        answer = compose(
+            question, chosen, whole, briefs, kind="summary", interpretation=interpretation, answerer=self.name
+        )
+        answer.text = f"“{meta.title}”" + (f" ({meta.series})" if meta.series else "") + ": " + answer.text
+        return answer
+
+    @staticmethod
+    def _spread(cands: list[Candidate], k: int) -> list[Candidate]:
+        """The best sentence of each section in turn (most central sections first), without near-repeats."""
+        by_section: dict[str | None, list[Candidate]] = {}
+        for c in sorted(cands, key=lambda c: -c.score):
+            by_section.setdefault(c.section, []).append(c)
+        chosen: list[Candidate] = []
+        while len(chosen) < k and any(by_section.values()):
+            for section in sorted(
+                by_section, key=lambda s: -(by_section[s][0].score if by_section[s] else -9)
+            ):
+                group = by_section[section]
+                while group and any(jaccard(group[0].terms, x.terms) > 0.5 for x in chosen):
+                    group.pop(0)
+                if group and len(chosen) < k:
+                    chosen.append(group.pop(0))
+        return chosen

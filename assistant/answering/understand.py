@@ -1,0 +1,291 @@
+"""Question understanding: what kind of answer a question wants, of what type, about what, and the filters it states
+in words. The result (:class:`~assistant.models.Interpretation`) travels with the Answer, so a user can see why it
+answered as it did.
+
+Kinds: ``metadata`` (about a brief itself: authors, date, report number, version, product type, organisation, source),
+``list`` (a set of briefs), ``summary`` (a brief's main points), ``compare`` (two or more sides), else ``fact``; a
+question that needs the conversation is a follow-up whatever its kind. Filters come only from phrases that name the
+briefs (``published since March 2026``, ``by Feickert``, ``In Focus briefs``, ``all versions``) and only when the library
+has such briefs, so "what happened in 2025?" never becomes a date filter.
+
+>>> i = interpret("Who wrote the CRS In Focus on the XM-30?", [], {})
+>>> (i.kind, i.metadata_fields)
+('metadata', ['authors'])
+>>> interpret("Which briefs published in April 2026 are about defense?", [], {}).filters.date_from
+datetime.date(2026, 4, 1)
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+from collections.abc import Sequence
+
+from assistant.answering.rewrite import is_follow_up
+from assistant.answering.types import expected_types
+from assistant.models import BriefMeta, Filters, Interpretation, MetadataField, Turn
+
+BRIEF_NOUN = (
+    r"(?:briefs?|reports?|products?|publications?|documents?|papers?|analys[ie]s|in focus(?:es)?|insights?|"
+    r"legal sidebars?|sidebars?|items?|pieces?|notes?|primers?)"
+)
+LIST_Q = re.compile(
+    rf"^\s*(?:(?:which|what)(?: other)?(?: crs| of the)?(?: {BRIEF_NOUN}| in focus| insights| legal sidebars)\b|"
+    rf"(?:list|show|name|find)(?: me)?(?: all| the| every)?(?: crs)? {BRIEF_NOUN}\b|"
+    rf"what (?:has|have|did|does) (?:crs|the \w+|\w+) (?:published|put out|issued|released|written|produced)\b|"
+    rf"(?:are there|is there|do you have|does the (?:library|collection) have) (?:any )?{BRIEF_NOUN}\b)",
+    re.I,
+)
+SUMMARY_Q = re.compile(
+    rf"\b(?:summari[sz]e|sum up|summary of|main points|key points|key takeaways|gist|in a nutshell|tl;?dr|overview of|"
+    rf"what (?:is|'s) (?:the |crs'?s? )?(?:\w+ ){{0,3}}{BRIEF_NOUN} (?:on|about|regarding) .+ about|"
+    rf"what (?:does|do) (?:the |crs'?s? )?(?:\w+ ){{0,3}}{BRIEF_NOUN} (?:on|about) .+ (?:say|cover|argue)\b)",
+    re.I,
+)
+COMPARE_Q = re.compile(
+    r"\b(?:compare[ds]?|comparison|compared (?:to|with)|contrast|differ(?:s|ed|ence|ences)?|"
+    r"distinguish(?:es)?|versus|vs\.?|stack up against|measure up against|how (?:does|do|did) .+ (?:and|with) .+ "
+    r"(?:compare|differ)|(?:more|less|larger|smaller|bigger) than)\b",
+    re.I,
+)
+METADATA_CUES: list[tuple[MetadataField, re.Pattern[str]]] = [
+    (
+        "authors",
+        re.compile(
+            r"\b(?:who (?:wrote|authored|are the authors|is the author|prepared)|author(?:s|ed)?\b|"
+            r"written by whom|which (?:analysts?|experts?|specialists?|researchers?) (?:wrote|authored|prepared))",
+            re.I,
+        ),
+    ),
+    (
+        "date",
+        re.compile(
+            rf"\b(?:publication date|date of (?:publication|the {BRIEF_NOUN})|(?:last )?updated|"
+            rf"when (?:was|were|did) (?:it|this|the|crs'?s?|that) .*\b(?:{BRIEF_NOUN}|it)\b.*\b(?:published|updated|issued|"
+            rf"released|dated|come out|put out)|when was .+ (?:published|issued|released)|(?:issued|published|dated) when)\b",
+            re.I,
+        ),
+    ),
+    (
+        "report_number",
+        re.compile(
+            r"\b(?:report|product) (?:no\.?|number)|\bnumber of the (?:report|product)\b|"
+            r"\bwhat number is\b|\bcatalog(?:ue)? number\b",
+            re.I,
+        ),
+    ),
+    ("version", re.compile(r"\b(?:which|what) version\b|\bversion number\b|\bhow many versions\b", re.I)),
+    (
+        "product_type",
+        re.compile(r"\bwhat (?:kind|type|sort) of (?:product|document|publication)\b|\bproduct type\b", re.I),
+    ),
+    (
+        "organisation",
+        re.compile(
+            r"\b(?:who (?:published|issued|released|put out)|which organi[sz]ation (?:published|"
+            r"wrote|issued|produced)|publisher of)\b",
+            re.I,
+        ),
+    ),
+    (
+        "source",
+        re.compile(r"\b(?:url|web address|link to|where can i (?:find|read) (?:it|the original))\b", re.I),
+    ),
+]
+ASKS_ABOUT_BRIEF = re.compile(rf"\b{BRIEF_NOUN}\b|\bcrs'?s?\b|\b(?:it|this|that)\b", re.I)
+PRODUCT_TYPES = ("In Focus", "Insight", "Legal Sidebar")
+MONTHS = {m.lower(): i for i, m in enumerate(calendar.month_name) if m} | {
+    m.lower(): i for i, m in enumerate(calendar.month_abbr) if m
+}
+DATE_PHRASE = re.compile(
+    r"\b(?P<rel>since|after|from|before|until|by|in|on|during|dated|of)?\s*"
+    r"(?:(?P<month>january|february|march|april|may|june|july|august|september|october|november|december|jan|feb|mar|"
+    r"apr|jun|jul|aug|sep|sept|oct|nov|dec)\.?\s+(?:(?P<day>\d{1,2}),?\s+)?)?(?P<year>(?:19|20)\d{2})\b",
+    re.I,
+)
+PUBLISHED = re.compile(r"\b(?:published|put out|issued|released|dated|written|updated|came out|out)\b", re.I)
+ALL_VERSIONS = re.compile(
+    r"\b(?:all|every|older|earlier|previous|past) versions?\b|\bversion history\b", re.I
+)
+SCAFFOLD = re.compile(
+    rf"\b(?:what|which|who|whom|whose|when|where|why|how|much|many|is|are|was|were|does|do|did|has|have|can|could|would|should|"
+    rf"tell me|give me|show me|please|summari[sz]e|the|a|an|crs'?s?|congressional research service'?s?|of|on|about|"
+    rf"regarding|in this collection|in the collection|{BRIEF_NOUN})\b",
+    re.I,
+)
+
+
+def interpret(
+    question: str, history: Sequence[Turn], briefs: dict[str, BriefMeta], today: dt.date | None = None
+) -> Interpretation:
+    """Classify ``question`` and pull out what it asks for; ``briefs`` (the library) decides which filters are real."""
+    q = question.strip()
+    follow_up = bool(history) and is_follow_up(q)
+    fields = [f for f, cue in METADATA_CUES if cue.search(q)]
+    kind = "fact"
+    if LIST_Q.search(q):
+        kind = "list"
+    elif fields and (ASKS_ABOUT_BRIEF.search(q) or follow_up):
+        kind = "metadata"
+    elif SUMMARY_Q.search(q):
+        kind = "summary"
+    elif COMPARE_Q.search(q):
+        kind = "compare"
+    filters, notes = _filters(q, kind, briefs)
+    out = Interpretation(
+        kind=kind,
+        follow_up=follow_up,
+        answer_types=expected_types(q) if kind in ("fact", "compare") else [],
+        metadata_fields=fields if kind == "metadata" else [],
+        topic=_topic(q),
+        filters=filters,
+        sides=_sides(q) if kind == "compare" else [],
+        notes=notes,
+    )
+    out.notes.insert(0, _describe(out))
+    return out
+
+
+def _describe(i: Interpretation) -> str:
+    what = {
+        "fact": "a fact question",
+        "metadata": "a question about a brief itself",
+        "list": "a request for a list of briefs",
+        "summary": "a request for a brief's main points",
+        "compare": "a comparison",
+    }[i.kind]
+    bits = [what]
+    if i.answer_types:
+        bits.append("expecting " + " and ".join(i.answer_types))
+    if i.metadata_fields:
+        bits.append("asking for " + ", ".join(f.replace("_", " ") for f in i.metadata_fields))
+    if i.sides:
+        bits.append("sides: " + " | ".join(i.sides))
+    if i.follow_up:
+        bits.append("a follow-up to the conversation")
+    return "; ".join(bits)
+
+
+def _topic(q: str) -> str:
+    """The question without its interrogative scaffolding, filters and brief nouns: what the briefs should be about."""
+    text = re.sub(
+        r"\b(\w+)'s\b(?=\s+(?:the|a|an)\b)|\b(?:what|who|where|how|that|it)'s\b", r" \1 ", q, flags=re.I
+    )
+    text = DATE_PHRASE.sub(" ", text)
+    for _, cue in METADATA_CUES:
+        text = cue.sub(" ", text)
+    text = re.sub(
+        r"\b(?:main points|key points|gist|summary|overview|most recent|current(?:ly)?|latest|newest|"
+        r"in this collection|this collection|one)\b",
+        " ",
+        text,
+        flags=re.I,
+    )
+    text = re.sub(r"\b(?:published|put out|issued|released|dated|written|updated)\b", " ", text, flags=re.I)
+    text = SCAFFOLD.sub(" ", text)
+    return re.sub(r"\s+", " ", re.sub(r"[?!.,;:]", " ", text)).strip()
+
+
+def _filters(q: str, kind: str, briefs: dict[str, BriefMeta]) -> tuple[Filters, list[str]]:
+    values: dict[str, object] = {}
+    notes: list[str] = []
+    dated = kind == "list" or bool(PUBLISHED.search(q))
+    if dated:
+        start, end, said = _date_range(q)
+        if start or end:
+            values.update(date_from=start, date_to=end)
+            notes.append(f"filter: published {said}")
+    author = _named_author(q, briefs)
+    if author:
+        values["author"] = author
+        notes.append(f"filter: by {author}")
+    for ptype in PRODUCT_TYPES:
+        if re.search(rf"\b{re.escape(ptype)}(?:e?s)?\b", q, re.I) and any(
+            (b.product_type or "").lower() == ptype.lower() for b in briefs.values()
+        ):
+            values["product_type"] = ptype
+            notes.append(f"filter: product type {ptype}")
+            break
+    if ALL_VERSIONS.search(q):
+        values["all_versions"] = True
+        notes.append("filter: every version, not only the newest")
+    return Filters.model_validate(values), notes
+
+
+def _date_range(q: str) -> tuple[dt.date | None, dt.date | None, str]:
+    """The publication-date range a question states ("since March 2026", "in April 2026", "on April 20, 2026")."""
+    for m in DATE_PHRASE.finditer(q):
+        rel = (m.group("rel") or "in").lower()
+        year, month, day = int(m.group("year")), m.group("month"), m.group("day")
+        if month is None and not m.group("rel"):
+            continue  # a bare year is more often part of a name ("FY2027 budget", "the 2024 rule") than a filter
+        mon = MONTHS.get(month.lower().rstrip(".")) if month else None
+        if mon and day:
+            first = last = dt.date(year, mon, int(day))
+        elif mon:
+            first, last = dt.date(year, mon, 1), dt.date(year, mon, calendar.monthrange(year, mon)[1])
+        else:
+            first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
+        said = m.group(0).strip()
+        if rel in ("since", "after", "from"):
+            return first, None, said
+        if rel in ("before", "until", "by"):
+            return None, last, said
+        return first, last, said
+    return None, None, ""
+
+
+def _named_author(q: str, briefs: dict[str, BriefMeta]) -> str | None:
+    """An author the question names after "by" / "written by" / "from", when the library has one of that name."""
+    m = re.search(r"\b(?:by|from|written by|authored by)\s+((?:[A-Z][\w.'’-]+\s?){1,3})", q)
+    if not m:
+        return None
+    name = m.group(1).strip()
+    last = name.split()[-1].lower()
+    for b in briefs.values():
+        for a in b.authors:
+            if last in a.lower().split() or name.lower() in a.lower():
+                return last if last in a.lower().split() else name
+    return None
+
+
+SIDE_SPLIT = re.compile(
+    r"\s*(?:,\s*(?:and\s+)?|\band\b|\bversus\b|\bvs\.?|\bwith\b|\bto\b|\bagainst\b|\bfrom\b)\s*", re.I
+)
+COMPARE_FRAMES = [
+    re.compile(
+        r"^\s*(?:please |can you |could you )?compare (?:the )?(?P<a>.+?) (?:and|with|to|against|versus|vs\.?) (?:the )?"
+        r"(?P<b>.+?)(?:\s*(?::|\?|$|,| in | on | for | by | when | regarding | in terms of ))",
+        re.I,
+    ),
+    re.compile(
+        r"\bhow (?:does|do|did|would|is|are|was|were) (?:the )?(?P<a>.+?) (?:and|compare with|compare to|differ from|stack up "
+        r"against|measure up against|compare against) (?:the )?(?P<b>.+?)(?: (?:differ|compare)\b|\s*(?:\?|$|,| in | on ))",
+        re.I,
+    ),
+    re.compile(
+        r"\bdifferences? between (?:the )?(?P<a>.+?) and (?:the )?(?P<b>.+?)(?:\s*(?:\?|$|,| in | on ))", re.I
+    ),
+    re.compile(
+        r"\b(?:what )?distinguishes (?:the )?(?P<a>.+?) from (?:the )?(?P<b>.+?)(?:\s*(?:\?|$|,| in | on ))",
+        re.I,
+    ),
+    re.compile(r"(?P<a>[\w .'’-]+?) (?:versus|vs\.?) (?P<b>[\w .'’-]+)", re.I),
+]
+
+
+def _sides(q: str) -> list[str]:
+    """The things compared ("the XM-30" and "the M-1E3 Abrams program"), as the question names them."""
+    for frame in COMPARE_FRAMES:
+        m = frame.search(q)
+        if m:
+            sides = [_clean_side(m.group("a")), _clean_side(m.group("b"))]
+            if all(sides):
+                return sides
+    return []
+
+
+def _clean_side(text: str) -> str:
+    text = re.sub(r"^(?:the|a|an|its|their)\s+", "", text.strip(), flags=re.I)
+    return re.sub(r"\s+(?:programs?|efforts?|ones?)$", "", text.strip(" ,.?'’"), flags=re.I)

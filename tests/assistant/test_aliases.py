@@ -1,0 +1,32 @@
+"""Acronyms a brief defines match their expansion in either direction."""
+
+from assistant.answering.aliases import acronyms, with_aliases
+from assistant.text import content_terms
+
+
+def terms(text: str) -> frozenset[str]:
+    return frozenset(content_terms(text))
+
+
+def test_defined_acronyms_found_by_their_initials():
+    text = (
+        "The Chief of Space Operations (CSO) reports to the Department of Defense (DOD). The Low-Income Home Energy "
+        "Assistance Program (LIHEAP) helps households."
+    )
+    found = acronyms(text)
+    assert found["cso"] == terms("Chief Space Operations")
+    assert found["dod"] == terms("Department Defense")
+    assert found["liheap"] == terms("Low Income Home Energy Assistance Program")
+
+
+def test_parenthesised_words_that_are_not_the_initials_are_not_acronyms():
+    assert acronyms("The U.S. Space Force (USSF) and the Army (see above) and New York (NY) today (FY2025)") == {
+        "ny": terms("New York")
+    }
+
+
+def test_aliases_match_both_ways():
+    aliases = acronyms("The Chief of Space Operations (CSO) leads the service.")
+    assert "cso" in with_aliases(terms("the chief of space operations said"), aliases)
+    assert {"chief", "space"} <= with_aliases(terms("the CSO said"), aliases)
+    assert with_aliases(terms("the budget grew"), aliases) == terms("the budget grew")

@@ -1,0 +1,88 @@
+"""Each kind of question gets an answer in its own form, through the service, on the tiny corpus: metadata from the
+registry cited to the brief's header, a list of briefs, a summary of one brief, a comparison table, a precise
+abstention when the topic is covered but the asked-for fact is not."""
+
+from __future__ import annotations
+
+from assistant.service import BriefsService
+
+
+def _exact(assistant: BriefsService, answer) -> None:  # type: ignore[no-untyped-def]
+    for c in answer.citations:
+        assert assistant.brief_text(c.brief_id)[c.start:c.end] == c.quote
+        assert f"[{c.n}]" in answer.text
+
+
+def test_metadata_is_answered_from_the_registry_and_cited_to_the_header(assistant: BriefsService) -> None:
+    answer = assistant.ask("Who wrote the CRS In Focus on the XM30?")
+    assert answer.kind == "metadata" and not answer.abstained
+    assert "Andrew Feickert" in answer.text and "IF99930" in answer.text
+    assert answer.citations and "Feickert, Andrew" in answer.citations[0].quote  # the brief's own "Author(s):" line
+    _exact(assistant, answer)
+    dated = assistant.ask("When was the XM30 In Focus last updated, and what is its report number?")
+    assert dated.kind == "metadata" and "February 10, 2026" in dated.text and "IF99930" in dated.text
+    assert len(dated.text.split()) <= 60
+    _exact(assistant, dated)
+
+
+def test_metadata_without_a_header_cites_the_sentence_naming_the_author(assistant: BriefsService) -> None:
+    answer = assistant.ask("Who is the author of the brief on Blinken's visit to Beijing?")
+    assert answer.kind == "metadata" and "S. M. Saifee Islam" in answer.text
+    assert answer.citations and "Islam" in answer.citations[0].quote
+    _exact(assistant, answer)
+
+
+def test_list_questions_get_the_matching_briefs_newest_first(assistant: BriefsService) -> None:
+    answer = assistant.ask("Which briefs discuss the XM30 vehicle?")
+    assert answer.kind == "list" and not answer.abstained
+    ids = [b.brief_id for b in answer.briefs]
+    assert ids and ids[0] == "xm30-v2" and "arctic-shipping" not in ids  # newest version only, topic-matched
+    assert all(b.citation for b in answer.briefs)
+    _exact(assistant, answer)
+
+
+def test_filters_stated_in_words_narrow_a_list(assistant: BriefsService) -> None:
+    answer = assistant.ask("Which briefs were published in March 2024?")
+    assert answer.kind == "list"
+    assert [b.brief_id for b in answer.briefs] == ["arctic-shipping"]
+    assert answer.interpretation is not None and answer.interpretation.filters.date_from is not None
+
+
+def test_a_summary_covers_the_named_brief_across_its_sections(assistant: BriefsService) -> None:
+    answer = assistant.ask("Summarise the brief on Arctic shipping.")
+    assert answer.kind == "summary" and not answer.abstained
+    assert {c.brief_id for c in answer.citations} == {"arctic-shipping"}
+    assert 3 <= len(answer.citations) <= 6
+    starts = [c.start for c in answer.citations]
+    assert starts == sorted(starts)  # reading order
+    _exact(assistant, answer)
+
+
+def test_a_comparison_answers_each_side_in_a_table(assistant: BriefsService) -> None:
+    answer = assistant.ask("Compare Arctic shipping routes and semiconductor export controls.")
+    assert answer.kind == "compare" and len(answer.table) == 2
+    assert {b for row in answer.table for b in row.brief_ids} == {"arctic-shipping", "semiconductors"}
+    assert all(row.citations for row in answer.table)
+    _exact(assistant, answer)
+
+
+def test_a_covered_topic_without_the_asked_for_value_abstains_with_the_reason(assistant: BriefsService) -> None:
+    answer = assistant.ask("How much does a single icebreaker cost?")
+    assert answer.abstained and answer.text.startswith("The briefs don't say.")
+    assert answer.abstain_reason and "amount" in answer.abstain_reason
+    assert "Arctic" in answer.text  # the closest brief is named
+
+
+def test_a_fact_answer_leads_with_the_sentence_carrying_the_value(assistant: BriefsService) -> None:
+    answer = assistant.ask("By how much did the Northern Sea Route cut the voyage from Rotterdam to Shanghai?")
+    assert answer.kind == "fact" and not answer.abstained
+    assert "40 percent" in answer.text.split("[1]")[0]
+    assert len(answer.citations) <= 3
+    _exact(assistant, answer)
+
+
+def test_the_interpretation_travels_with_the_answer(assistant: BriefsService) -> None:
+    answer = assistant.ask("How many icebreakers does Russia operate?")
+    assert answer.interpretation is not None
+    assert answer.interpretation.kind == "fact" and answer.interpretation.answer_types == ["number"]
+    assert answer.interpretation.notes[0].startswith("a fact question; expecting number")

@@ -1,0 +1,89 @@
+"""Question understanding: kinds, answer types, filters stated in words, comparison sides; and sentence boundaries
+that survive the abbreviations policy briefs are full of."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from assistant.answering.types import expected_types, types_in
+from assistant.answering.understand import interpret
+from assistant.models import BriefMeta
+from assistant.text import sentence_spans
+
+LIBRARY = {
+    "a": BriefMeta(id="a", title="The Army's XM-30", path="a.md", content_hash="a", authors=["Andrew Feickert"],
+                   product_type="In Focus", date="2026-04-22"),
+    "b": BriefMeta(id="b", title="Iran and Nuclear Weapons", path="b.md", content_hash="b", authors=["Paul K. Kerr"],
+                   product_type="Insight", date="2026-04-09"),
+}
+
+
+@pytest.mark.parametrize(("question", "kind"), [
+    ("Who wrote the brief on U.S.-Mexico trade relations?", "metadata"),
+    ("When was the In Focus on the XM-30 last updated?", "metadata"),
+    ("What is the report number of the CRS product on Section 122?", "metadata"),
+    ("Which briefs discuss Iran?", "list"),
+    ("What has CRS published on elections since March 2026?", "list"),
+    ("Summarise the In Focus on Energy Star.", "summary"),
+    ("What is the CRS brief on seabed mining about?", "summary"),
+    ("Compare the XM-30 and the M-1E3 Abrams programs.", "compare"),
+    ("How do the FY2027 requests for USGS and the Fish and Wildlife Service differ?", "compare"),
+    ("How much does each ACV cost?", "fact"),
+    ("When did the Army accept its first MRC battery?", "fact"),
+    ("What did the visit achieve?", "fact"),
+])
+def test_questions_are_classified_by_kind(question: str, kind: str) -> None:
+    assert interpret(question, [], LIBRARY).kind == kind
+
+
+@pytest.mark.parametrize(("question", "types"), [
+    ("How much does a single launcher cost?", ["amount"]),
+    ("How many soldiers make up a battery?", ["number"]),
+    ("When is the first crewed landing planned?", ["date"]),
+    ("Who builds the ACV?", ["organisation"]),
+    ("What share of consumer spending do FDA products represent?", ["percent"]),
+    ("How long did the investigation take?", ["duration"]),
+    ("How many submarines could Australia buy, and in what timeframe?", ["number", "date"]),
+    ("Why did the program stall?", []),
+])
+def test_expected_answer_types(question: str, types: list[str]) -> None:
+    assert expected_types(question) == types
+
+
+def test_sentence_types_ignore_years_bills_and_sections_as_counts() -> None:
+    assert "number" not in types_in("The FY2026 NDAA (P.L. 119-60, §401) passed in 2025.")
+    assert {"amount", "number", "date"} <= types_in("The Army requested $1.6 billion in FY2027 for 19 vehicles.")
+
+
+def test_filters_come_only_from_phrases_that_name_the_briefs() -> None:
+    listed = interpret("Which In Focus briefs were published in April 2026 by Feickert?", [], LIBRARY)
+    f = listed.filters
+    assert (f.date_from, f.date_to) == (dt.date(2026, 4, 1), dt.date(2026, 4, 30))
+    assert (f.author, f.product_type) == ("feickert", "In Focus")
+    assert any("published in April 2026" in n for n in listed.notes)
+    fact = interpret("What did the Army buy in 2025?", [], LIBRARY)
+    assert fact.filters.is_empty()  # an event's year is not a publication date
+    nobody = interpret("Which briefs were written by Smith?", [], LIBRARY)
+    assert nobody.filters.author is None  # no author of that name in the library
+
+
+def test_since_and_every_version() -> None:
+    i = interpret("What has CRS published on Iran since March 2026, all versions?", [], LIBRARY)
+    assert (i.filters.date_from, i.filters.date_to, i.filters.all_versions) == (dt.date(2026, 3, 1), None, True)
+
+
+def test_comparison_sides() -> None:
+    assert interpret("Compare the XM-30 and the M-1E3 Abrams programs.", [], LIBRARY).sides == ["XM-30", "M-1E3 Abrams"]
+    assert interpret("How does Trump's surcharge stack up against Nixon's?", [], LIBRARY).sides == ["Trump's surcharge", "Nixon's"]
+
+
+@pytest.mark.parametrize("text", [
+    "The FY2026 NDAA (P.L. 119-60, §401) authorized the program. It passed in December.",
+    "The U.S. Army awarded $1.6 billion to BAE Systems Inc. in 2025. The award was protested.",
+    "See H.R. 1234 and S. 567 et al. for details. No. 5 was approved on Jan. 3, 2026.",
+    "H.Res. 12 passed the House. Gen. Saltzman testified.",
+])
+def test_sentences_are_not_cut_inside_abbreviations(text: str) -> None:
+    assert len(sentence_spans(text)) == 2, [text[s:e] for s, e in sentence_spans(text)]
