@@ -164,7 +164,10 @@ class AnswerSettings(BaseModel):
         "scores at least this share of the best brief's.",
     )
     list_max_briefs: int = Field(12, ge=1, le=100, description="Most briefs in a list answer.")
-    summary_sentences: int = Field(6, ge=1, le=12, description="Sentences in a summary of one brief.")
+    summary_sentences: int = Field(
+        8, ge=1, le=12, description="Most sentences in a summary of one brief (a short brief gets fewer: about the "
+        "square root of its prose sentences over 1.5, at least 4)."
+    )
 
 
 class WebSettings(BaseModel):

@@ -12,7 +12,7 @@ import re
 from assistant.text import content_terms, stem, words
 
 # "Chief of Space Operations (CSO)", "Integrated Fire Protection Capability (IFPC)": a defined acronym
-ACRONYM = re.compile(r"((?:[A-Z][\w’'-]*(?:\s+(?:of|and|for|the|on|in|to|&))*\s+){1,7}[A-Z][\w’'-]*)\s+\(([A-Z][A-Za-z&]{1,9}s?)\)")
+ACRONYM = re.compile(r"((?:[A-Z][\w’'-]*(?:\s+(?:of|and|for|the|on|in|to|&))*\s+){1,7}[A-Z][\w’'-]*)\s+\(([A-Z][A-Za-z0-9&]{1,9}(?: [A-Z][A-Za-z0-9&]{1,9})?)\)")
 
 
 def acronyms(text: str) -> dict[str, frozenset[str]]:
@@ -20,11 +20,11 @@ def acronyms(text: str) -> dict[str, frozenset[str]]:
     are the initials of the words just before it ("Space Force (USSF)" does not define USSF from "Space Force")."""
     out: dict[str, frozenset[str]] = {}
     for m in ACRONYM.finditer(text):
-        acro = m.group(2).rstrip("s") if m.group(2).endswith("s") and m.group(2)[:-1].isupper() else m.group(2)
+        acro = m.group(2)[:-1] if m.group(2).endswith("s") and m.group(2)[-2].isupper() else m.group(2)
         letters = "".join(ch for ch in acro if ch.isupper())
         expansion = _expansion(m.group(1), letters)
         if expansion:
-            out[stem(acro.lower())] = expansion
+            out[stem(acro.split()[-1].lower())] = expansion  # "F2F HICs" is found as "HICs"
     return out
 
 

@@ -28,7 +28,9 @@ SECTION_BONUS = (
 )
 LEAD_BONUS = 0.05  # analysts put the point first: the n-th sentence of a paragraph gets LEAD_BONUS / n
 META_SENTENCE = re.compile(
-    r"^(This|The present|In this) (article|paper|brief|report|analysis|essay|piece|insight|sidebar)\b", re.I
+    r"^(This|The present|In this) (?:CRS )?(article|paper|brief|report|analysis|essay|piece|insight|sidebar|In Focus|"
+    r"product|primer|fact sheet)\b|^It (?:starts|begins|ends|concludes) (?:by|with)\b",
+    re.I,
 )
 KEY_VALUE = re.compile(r"^[A-Z][\w ().,'’/&-]{0,40}:\s+\S")  # "Report No.: IF12094", "Note: …" (not prose)
 BIBLIOGRAPHY = re.compile(
@@ -164,8 +166,8 @@ class CandidateBuilder:
                 para_start = start_of_para
                 raw = p.text[s:e]
                 text = raw.strip()
-                if not answer_like(text, p.section) or text in seen:
-                    continue
+                if not answer_like(text, p.section) or text in seen or (p.title and text.startswith(p.title)):
+                    continue  # the header line ("<title> Updated April 21, 2026 (R45741)") is not a sentence
                 seen.add(text)
                 s += len(raw) - len(raw.lstrip())
                 terms = with_aliases(frozenset(content_terms(text)), aliases)

@@ -23,7 +23,12 @@ from assistant.settings import Settings
 from assistant.text import content_terms, jaccard
 
 Retrieve = Callable[[str], Retrieval]
+Weights = Callable[[set[str]], dict[str, float]]
 PER_SIDE = 2
+NAME_SHARE = 0.75  # a side's name: its distinct words at least this rare relative to its rarest
+TYPE_BONUS = 0.25  # a sentence that carries what the question asks for (an amount, a date…)
+ALONE_BONUS = 0.1  # a sentence about this side alone
+DIMENSION_BONUS = 0.2  # … scaled by how much of what the question compares them on it names ("size", "timing")
 
 
 class CompareStrategy:
@@ -31,10 +36,24 @@ class CompareStrategy:
 
     name = "extractive"
 
-    def __init__(self, settings: Settings, builder: CandidateBuilder, briefs: BriefsFn) -> None:
+    def __init__(self, settings: Settings, builder: CandidateBuilder, briefs: BriefsFn, weights: Weights | None = None) -> None:
         self.settings = settings
         self.builder = builder
         self.briefs = briefs
+        self.weights = weights or (lambda stems: dict.fromkeys(stems, 1.0))
+
+    def names(self, sides: list[str]) -> list[set[str]]:
+        """Each side's name: its own words that the other sides lack, and of those the rare ones (by IDF over the
+        library: "Ecological Services" names the side, "activity" does not)."""
+        terms = [set(content_terms(s)) for s in sides]
+        out = []
+        for i, own in enumerate(terms):
+            others = set().union(*(t for j, t in enumerate(terms) if j != i))
+            distinct = (own - others) or own
+            w = self.weights(distinct)
+            top = max(w.values(), default=1.0)
+            out.append({t for t in distinct if w.get(t, 1.0) >= NAME_SHARE * top} or distinct)
+        return out
 
     def answer(self, question: str, retrieve: Retrieve, interpretation: Interpretation, match: str | None = None) -> Answer:
         asked = match or question
@@ -44,16 +63,17 @@ class CompareStrategy:
         if all(r.low_confidence for r in retrievals):
             return self._abstain(question, merged, interpretation, retrievals[0].low_confidence or "nothing retrieved")
         cands = self.builder.build(asked, merged)
-        terms = [set(content_terms(s)) for s in sides]
-        shared = set.intersection(*terms) if terms else set()
+        names = self.names(sides)
         types = set(interpretation.answer_types)
+        # what the sides are compared on: the question's words that name neither side ("size", "interest rate")
+        dims = set(content_terms(asked, drop_question_words=True)) - set().union(*(set(content_terms(x)) for x in sides))
         briefs = self.briefs()
         cited = Cited(merged, briefs)
         used: set[int] = set()
         rows: list[ComparisonRow] = []
-        for side, own in zip(sides, terms, strict=True):
-            distinct = (own - shared) or own
-            chosen = self._side(cands, merged, distinct, types, used)
+        for i, (side, distinct) in enumerate(zip(sides, names, strict=True)):
+            others = set().union(*(n for j, n in enumerate(names) if j != i))
+            chosen = self._side(cands, merged, distinct, others, types, dims, used)
             used |= {id(c) for c in chosen}
             text = " ".join(cited.sentence(c) for c in chosen)
             rows.append(ComparisonRow(side=side, text=text, citations=[cited.cite(c) for c in chosen],
@@ -65,8 +85,10 @@ class CompareStrategy:
                       query=asked, answerer=self.name, kind="compare", interpretation=interpretation, table=rows,
                       confidence=round(merged.confidence, 4))
 
-    def _side(self, cands: list[Candidate], merged: Retrieval, distinct: set[str], types: set[str],
-              used: set[int]) -> list[Candidate]:
+    def _side(self, cands: list[Candidate], merged: Retrieval, distinct: set[str], others: set[str], types: set[str],
+              dims: set[str], used: set[int]) -> list[Candidate]:
+        """The side's best sentences: they name it (in the sentence, or half as much in its heading or title), carry
+        what is asked (its types) and, other things equal, are about this side alone."""
         named = []
         for c in cands:
             if id(c) in used:
@@ -75,16 +97,22 @@ class CompareStrategy:
             context = c.terms | set(content_terms(p.title)) | set(content_terms(p.section or ""))
             hits = len(distinct & c.terms) + 0.5 * len(distinct & (context - c.terms))
             if hits >= 0.5 * len(distinct):
-                bonus = 0.15 if c.types & types else 0.0
-                named.append((c.score + bonus + 0.1 * hits / len(distinct), c))
+                bonus = TYPE_BONUS if c.types & types else 0.0
+                alone = 0.0 if others & c.terms else ALONE_BONUS
+                on = DIMENSION_BONUS * len(dims & c.terms) / len(dims) if dims else 0.0
+                named.append((c.score + bonus + alone + on + 0.1 * hits / len(distinct), c))
         named.sort(key=lambda sc: -sc[0])
         chosen: list[Candidate] = []
         for value, c in named:
-            if len(chosen) >= PER_SIDE:
+            if len(chosen) >= PER_SIDE + 1:
                 break
-            if not chosen or (c.brief_id == chosen[0].brief_id and value >= 0.8 * named[0][0]
-                              and jaccard(c.terms, chosen[0].terms) < 0.5):
-                chosen.append(c)
+            if chosen and (c.brief_id != chosen[0].brief_id or value < 0.8 * named[0][0]
+                           or max(jaccard(c.terms, x.terms) for x in chosen) >= 0.5):
+                continue
+            covered = set().union(*(x.types for x in chosen)) | set().union(*(x.terms for x in chosen))
+            if len(chosen) == PER_SIDE and not ((c.types & types) - covered or (c.terms & dims) - covered):
+                continue  # a third sentence only for a type or a dimension the first two leave out
+            chosen.append(c)
         return reading_order(chosen)
 
     def _abstain(self, question: str, retrieval: Retrieval, interpretation: Interpretation, reason: str) -> Answer:

@@ -25,11 +25,11 @@ from dataclasses import dataclass
 from assistant.answering.abstain import BriefsFn, abstention
 from assistant.answering.candidates import Candidate, CandidateBuilder, focus_terms
 from assistant.answering.compose import compose, reading_order
-from assistant.answering.types import AnswerType
+from assistant.answering.types import AnswerType, counted_of, counts, measure_of, measured_of, question_part
 from assistant.answering.understand import interpret
 from assistant.models import Answer, Interpretation, Retrieval, StreamEvent
 from assistant.settings import Settings
-from assistant.text import content_terms, entities, jaccard
+from assistant.text import content_terms, entities, jaccard, stem
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +40,7 @@ TYPE_WORDS: dict[str, str] = {"amount": "amounts", "percent": "percentages", "nu
 
 
 Weights = Callable[[set[str]], dict[str, float]]
+SOURCE = re.compile(r"\b(?:according to|per|citing|as reported by)\s+((?:the\s+)?[A-Z][\w&.'’-]*(?:\s+[A-Z][\w&.'’-]*)*)")
 
 
 @dataclass
@@ -50,15 +51,57 @@ class Asked:
     names: set[str]
 
     @classmethod
-    def of(cls, question: str, topic: str, weights: Weights) -> Asked:
+    def of(cls, question: str, topic: str, weights: Weights, publishers: set[str] = frozenset()) -> Asked:  # type: ignore[assignment]
+        """``publishers``: the stems of the library's organisations ("Congressional Research Service", "CRS"), which
+        name who wrote the briefs, not what a sentence must mention; nor must it repeat a source the question cites
+        ("According to NCSL, …")."""
         terms = set(content_terms(topic or question, drop_question_words=True)) | set(content_terms(question, drop_question_words=True))
+        sourced = " ".join(m.group(1) for m in SOURCE.finditer(question))
         names = set(content_terms(" ".join(entities(question)))) & terms
+        names -= publishers | set(content_terms(sourced))
         return cls(weights(terms), names)
 
     def coverage(self, present: set[str] | frozenset[str], among: set[str] | None = None) -> float:
         wanted = self.weights if among is None else {t: self.weights.get(t, 1.0) for t in among}
         total = sum(wanted.values())
         return sum(w for t, w in wanted.items() if t in present) / total if total else 1.0
+
+
+GENERIC_COUNTED = {"people", "persons", "individuals", "americans", "residents", "times", "units", "items"}
+
+
+@dataclass
+class Figure:
+    """What a number in the answer must be a figure of: the thing a "how many" question counts, or the measure it asks
+    for (a weight in tons, a range in miles). A sentence whose numbers are of something else does not answer it."""
+
+    counted: set[str]
+    measure: re.Pattern[str] | None
+    measured: set[str] = frozenset()  # type: ignore[assignment]  # "how much tariff revenue …": an amount of revenue
+
+    @classmethod
+    def of(cls, question: str) -> Figure:
+        q = question_part(question)
+        words_ = counted_of(q)
+        counted: set[str] = set()
+        if words_:
+            counted.add(stem(words_[-1]))
+            if words_[-1].lower() in GENERIC_COUNTED:  # "how many people were hospitalized" → "… hospitalized"
+                after = q[q.lower().find(words_[-1].lower()) + len(words_[-1]) :]
+                counted |= {t for t in content_terms(after, drop_question_words=True)[:2]}
+        measured = measured_of(q)
+        return cls(counted, measure_of(q), {stem(measured[-1])} if measured else set())
+
+    def restrict(self, c: Candidate) -> set[AnswerType]:
+        """The candidate's answer types, less "number" (and "amount") when its figures are not of what is asked."""
+        types = set(c.types)
+        if self.measure is not None and not self.measure.search(c.text):
+            types -= {"number", "amount"}
+        elif self.counted and "number" in types and not (self.counted & c.terms and counts(c.text)):
+            types.discard("number")  # a figure in a sentence about what is counted ("… about 42,000 remain")
+        if self.measured and not self.measured & c.terms:
+            types -= {"amount", "number"}  # "$16.2 billion worth of imports" is not an amount of tariff revenue
+        return types
 
 
 def _gain(c: Candidate, missing_types: set[AnswerType], missing_focus: set[str], focus: set[str]) -> float:
@@ -109,10 +152,18 @@ class FactStrategy:
                 question, retrieval, interpretation, "nothing retrieved is similar to the question"
             )
         types: list[AnswerType] = [t for t in interpretation.answer_types]  # type: ignore[misc]
+        figure = Figure.of(question)
+        if figure.measure is not None:
+            types = ["number"]
         focus = focus_terms(asked_text, interpretation.topic if not match else None)
-        asked = Asked.of(asked_text, interpretation.topic if not match else "", self.weights)
+        asked = Asked.of(asked_text, interpretation.topic if not match else "", self.weights, self._publishers())
         per_unit = bool(PER_UNIT.search(question)) and "amount" in interpretation.answer_types
-        on_focus = {id(c): self._on_focus(c, asked, retrieval) for c in cands}
+        # a follow-up's conversation words ("(Army XM-30)") locate the answer but are not what it asks about: they
+        # count as present, as a brief's title does
+        context = set(content_terms(match)) - set(content_terms(question)) if match else set()
+        if match:
+            focus = focus_terms(question, interpretation.topic)
+        on_focus = {id(c): self._on_focus(c, asked, retrieval, context) for c in cands}
         if not types and best_sim < cfg.min_focus_score and not any(on_focus.values()):
             return self._abstain(
                 question,
@@ -121,6 +172,8 @@ class FactStrategy:
                 "the briefs mention the names in the question, but not what it asks about them",
             )
         if types:
+            for c in cands:
+                c.types = figure.restrict(c)
             answers = [
                 c for c in cands if c.types & set(types) and on_focus[id(c)] and self._unit_ok(c, per_unit)
             ]
@@ -143,13 +196,18 @@ class FactStrategy:
         answer.timings = {**retrieval.timings, "answer_ms": (time.perf_counter() - t0) * 1000}
         return answer
 
+    def _publishers(self) -> set[str]:
+        orgs = {b.organisation for b in self.briefs().values() if b.organisation}
+        initials = {"".join(w[0] for w in o.split() if w[0].isupper()) for o in orgs}
+        return set(content_terms(" ".join(orgs | initials)))
+
     # -- what counts as answering --------------------------------------------------------------------------
-    def _on_focus(self, c: Candidate, asked: Asked, retrieval: Retrieval) -> bool:
+    def _on_focus(self, c: Candidate, asked: Asked, retrieval: Retrieval, context: set[str] = frozenset()) -> bool:  # type: ignore[assignment]
         """Whether the sentence is about what is asked: with its heading and its brief's title it contains most of the
         question's words by weight (rare words weigh more: "heat pumps" outweighs "taxpayers"), and the names the
         question adds to its brief's title ("… paid China") are in the sentence itself."""
         p = retrieval.passages[c.passage]
-        around = set(content_terms(p.title)) | set(content_terms(p.section or ""))
+        around = set(content_terms(p.title)) | set(content_terms(p.section or "")) | context
         if asked.coverage(c.terms | around) < self.settings.answer.min_focus_share and c.sim < self.settings.answer.focus_similarity:
             return False
         names = asked.names - around

@@ -64,7 +64,7 @@ class AnswerPipeline:
         self.metadata = MetadataStrategy(briefs, store.brief_text)
         self.listing = ListStrategy(settings, builder, briefs, store.brief_text)
         self.summary = SummaryStrategy(settings, builder, briefs, store.brief_chunks)
-        self.compare = CompareStrategy(settings, builder, briefs)
+        self.compare = CompareStrategy(settings, builder, briefs, store.term_weights)
         self.llm = None
         if generator is not None:
             from assistant.answering.llm import LLMAnswerer

@@ -11,6 +11,8 @@ rest), then the sentences are put back in the brief's order.
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Callable
 
 import numpy as np
@@ -24,6 +26,22 @@ from assistant.settings import Settings
 from assistant.text import jaccard
 
 ChunksOf = Callable[[str], list[ChunkRow]]
+SPECIFIC = re.compile(
+    r"[$€£]\s?\d|\b\d[\d,.]*\s?(?:%|percent|million|billion)|\b(?:19|20)\d{2}\b|\b[A-Z]{2,}s?\b|\b\d{2,}\b|"
+    r"\b(?:P\.L\.|H\.R\.|S\.)\s?\d"
+)
+
+
+def summary_length(sentences: int, most: int) -> int:
+    """Sentences in the summary of a brief with this many prose sentences: a two-page In Focus (~80) gets 6, a long
+    report (~400) gets 8 or ``most``, whichever is fewer."""
+    return max(min(4, most), min(most, round(math.sqrt(sentences) / 1.5)))
+
+
+def specificity(text: str) -> float:
+    """How much a sentence pins down (amounts, percentages, years, acronyms of bodies and programs, laws), from 0 to
+    1: a brief's main points are its findings and figures, not its framing ("Policymakers continue to debate …")."""
+    return min(1.0, len(set(SPECIFIC.findall(text))) / 3)
 
 
 class SummaryStrategy:
@@ -79,11 +97,11 @@ class SummaryStrategy:
                 first_of_section.add(id(c))
         for c in cands:
             position = 1.0 - c.passage / max(1, n)
-            informative = bool(c.types & {"amount", "percent", "number", "date"})
-            c.score = float(0.35 * (c.vector @ centroid) + 0.3 * (id(c) in first_of_section) + 0.1 * c.lead
-                            + 0.1 * position + 0.1 * informative + 0.05 * c.lexical)
+            c.score = float(0.35 * (c.vector @ centroid) + 0.15 * (id(c) in first_of_section) + 0.1 * c.lead
+                            + 0.1 * position + 0.3 * specificity(c.text) + 0.05 * c.lexical)
         chosen = sorted(
-            self._spread(cands, self.settings.answer.summary_sentences), key=lambda c: (c.passage, c.start)
+            self._spread(cands, summary_length(len(cands), self.settings.answer.summary_sentences)),
+            key=lambda c: (c.passage, c.start),
         )
         answer = compose(
             question, chosen, whole, briefs, kind="summary", interpretation=interpretation, answerer=self.name

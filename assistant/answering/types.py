@@ -75,22 +75,28 @@ PATTERNS: dict[AnswerType, re.Pattern[str]] = {
 # (question pattern, expected types), first match wins; several can apply ("how many … and when" → number, date).
 QUESTION_TYPES: list[tuple[re.Pattern[str], list[AnswerType]]] = [
     (
-        re.compile(r"\bhow much (?:time|longer)\b|\bhow long\b(?! (?:is|was) the)|\bfor how long\b", re.I),
+        re.compile(
+            r"\bhow much (?:time|longer)\b|\bhow long\b(?! (?:is|was) the)|\bfor how long\b|\bhow (?:fast|quickly)\b|"
+            r"\bhow many (?:more |fewer )?(?:years|months|weeks|days|hours|minutes|decades)\b|"
+            r"\b(?:the )?speed of\b",
+            re.I,
+        ),
         ["duration"],
     ),
     (
         re.compile(
-            r"\bwhat (?:share|percentage|percent|proportion|fraction)\b|\bwhat rate\b|\bhow large a share\b|"
+            r"\bwhat (?:share|percentage|percent|proportion|fraction)\b|\bwhat (?:[\w-]+ ){0,3}rates?\b|\binterest rates?\b|\bhow large a share\b|"
             r"\bby what (?:percentage|percent)\b",
             re.I,
         ),
         ["percent"],
     ),
+    (re.compile(r"\bby how much\b|\bwhat (?:\w+ )?(?:cap|caps|limit|ceiling)\b", re.I), ["percent", "amount"]),
     (
         re.compile(
             r"\bwhat (?:is|was|are|were|'s) the (?:\w+ )?(?:cost|price|budget|value|amount|funding|"
-            r"appropriation|request|revenue|total|threshold)\b|\bdollar (?:amount|value|size|figure|threshold)\b|\bdollar\b|\bhow (?:big|large) (?:was|is|were|are) (?:the|a)\b.*\b(?:line|fund|"
-            r"grant|loan|deal|contract|budget)\b|\bworth\b|\bcosts?\b|\bprice\b|\bfunding\b|\bappropriat|"
+            r"appropriation|request|revenue|total|threshold)\b|\bdollar (?:amount|value|size|figure|threshold)\b|\bin dollars\b|\bhow (?:big|large) (?:was|is|were|are) (?:the|a)\b.*\b(?:line|fund|"
+            r"grant|loan|deal|contract|budget)\b|\bworth\b|\bhow (?:\w+ ){0,4}funded\b|\bcosts?\b|\bprice\b|\bfunding\b|\bappropriat|"
             r"\bhow much (?:money|funding|did|does|do|is|was|has|have|will|would)\b.*\b(?:request|ask|spend|pay|cost|"
             r"raise|get|receive|provide|award|allocate|budget|appropriate|charge|fund)",
             re.I,
@@ -109,16 +115,20 @@ QUESTION_TYPES: list[tuple[re.Pattern[str], list[AnswerType]]] = [
     (
         re.compile(
             r"\bwhen\b|\bwhat (?:year|date|day|month)\b|\bwhich (?:year|date|month)\b|\bby when\b|\bsince when\b|"
-            r"\bhow soon\b",
+            r"\bhow soon\b|\btiming\b|\btimelines?\b|\btimetables?\b|\bschedule[ds]?\b",
             re.I,
         ),
         ["date"],
     ),
+    (  # parties that may be countries as well as organisations
+        re.compile(r"\bwho (?:brokered|mediated|hosted|sponsored)\b|\bwhich (?:\w+ )?(?:country|countries|nations?)\b", re.I),
+        ["organisation", "place"],
+    ),
     (
         re.compile(
             r"\bwho (?:builds?|built|makes?|made|manufactures?|produces?|won|received|got|awarded|runs?|operates?|"
-            r"administers?|funds?|brokered|leads?|led|oversees?)\b|\bwhich (?:company|companies|contractor|contractors|"
-            r"firm|firms|agency|agencies|organi[sz]ation|organi[sz]ations|country|countries|department)\b",
+            r"administers?|funds?|leads?|led|oversees?)\b|\bwhich (?:\w+ )?(?:company|companies|contractor|contractors|"
+            r"firm|firms|agency|agencies|organi[sz]ation|organi[sz]ations|department|units?|command|commands)\b",
             re.I,
         ),
         ["organisation"],
@@ -158,15 +168,90 @@ SECOND_TYPES: dict[str, list[AnswerType]] = {
 }
 
 
+# "When Live Nation settled …, what cap …?": a leading clause is not the question
+LEADING_CLAUSE = re.compile(
+    r"^\s*(?:when|after|before|since|if|once|while|as|according to)\b[^?]*?,\s*(?=(?:what|which|how|who|whom|whose|where|"
+    r"when|why|is|are|was|were|did|does|do)\b)",
+    re.I,
+)
+# Measures a number must come in: "How much will the M-1E3 weigh?" is not answered by "$474 million".
+MEASURES: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
+    (re.compile(r"\bweigh(?:s|ed|t)?\b|\bhow heavy\b", re.I),
+     re.compile(r"\b(?:tons?|tonnes?|pounds?|lbs?|kilograms?|kg)\b", re.I)),
+    (re.compile(r"\b(?:what|its|the) range\b|\bhow far\b|\bdistance\b", re.I),
+     re.compile(r"\b(?:miles?|kilometers?|kilometres?|km|nautical)\b", re.I)),
+    (re.compile(r"\bhow fast\b|\btop speed\b", re.I),
+     re.compile(r"\b(?:mph|knots?|km/h|miles per hour|mach)\b", re.I)),
+]
+HOW_MANY = re.compile(r"\bhow many\s+((?:[\w.'’-]+\s+){0,4}?[\w'’-]+?)(?=\s+(?:are|were|is|was|do|does|did|have|has|had|will|would|"
+                      r"could|can|should|may|might|in|on|at|of|for|from|to|that|who|which|with|make|made|took|get|got|"
+                      r"received?|remain|rotate|appear|now|currently|still|each|per|altogether|in total|so far|today)\b|\s*[?,]|$)", re.I)
+VAGUE_COUNT = re.compile(
+    r"\b(?:several|a few|dozens|hundreds|thousands|millions|many|numerous|some)\b(?: of)?", re.I
+)
+
+
+def question_part(question: str) -> str:
+    """The question without a leading clause that only sets the scene ("When X settled in March 2026, what cap …")."""
+    return LEADING_CLAUSE.sub("", question, count=1)
+
+
+def measure_of(question: str) -> re.Pattern[str] | None:
+    """The unit a number in the answer must carry, when the question asks for a measure (weight, range, speed)."""
+    return next((unit for asks, unit in MEASURES if asks.search(question)), None)
+
+
+TIME_UNITS = re.compile(r"^(?:years?|months?|weeks?|days?|hours?|minutes?|decades?)$", re.I)
+
+
+def counted_of(question: str) -> list[str]:
+    """What a "how many" question counts, as words (the last is the head noun): "How many U.S. highway bridges are
+    rated poor?" → ["U.S.", "highway", "bridges"]; [] for time ("how many hours …" asks for a duration)."""
+    m = HOW_MANY.search(question)
+    found = m.group(1).split() if m else []
+    return [] if found and TIME_UNITS.match(found[-1]) else found
+
+
+def counts(sentence: str) -> bool:
+    """Whether the sentence gives a figure: a number that is not a year, a law, a duration ("for 20 years") or a vague
+    quantity ("thousands of")."""
+    return bool(PATTERNS["number"].search(PATTERNS["duration"].sub(" ", VAGUE_COUNT.sub(" ", sentence))))
+
+
+HOW_MUCH = re.compile(r"\bhow much (?:in )?(?!(?:did|does|do|has|have|had|is|was|will|would|could|can|should|were|are|more|less|"
+                      r"longer|of|the|a|an)\b)((?:[\w'’-]+\s+){0,2}?[\w'’-]+?)\s+(?:did|does|do|has|have|had|is|was|will|would|"
+                      r"could|can|should|were|are)\b", re.I)
+MONEY_WORDS = {"money", "funding", "funds", "fund", "dollars", "cash", "spending", "aid", "assistance"}
+
+
+def measured_of(question: str) -> list[str]:
+    """What a "how much" question measures, when it names it ("How much tariff revenue have …" → ["tariff",
+    "revenue"]); [] for money in general ("how much funding …") and for "how much did X cost"."""
+    m = HOW_MUCH.search(question)
+    if not m:
+        return []
+    found = m.group(1).split()
+    return [] if found[-1].lower() in MONEY_WORDS or found[-1].lower() in ("the", "a", "an", "it", "they") else found
+
+
 def expected_types(question: str) -> list[AnswerType]:
-    """The value types the question asks for, in order ([] for why/what/how-does questions that want a description)."""
-    found: list[AnswerType] = []
+    """The value types the question asks for, in the order it asks for them ([] for why/what/how-does questions that
+    want a description). Every interrogative counts ("Who brokered the ceasefire, and how long was it meant to last?"
+    → organisation, person, place, duration); where two patterns match the same words the earlier one in
+    ``QUESTION_TYPES`` wins ("how much … cost" is an amount, not a quantity)."""
+    question = question_part(question)
+    claimed: list[tuple[int, int, list[AnswerType]]] = []
     for pattern, types in QUESTION_TYPES:
-        if pattern.search(question):
-            found += [t for t in types if t not in found]
-            break
+        for m in pattern.finditer(question):
+            if not any(m.start() < end and start < m.end() for start, end, _ in claimed):
+                claimed.append((m.start(), m.end(), types))
     for m in SECOND_PART.finditer(question):
-        found += [t for t in SECOND_TYPES[m.group(1).lower()] if t not in found]
+        start = m.start(1)
+        if not any(start < end and s0 < m.end(1) for s0, end, _ in claimed):
+            claimed.append((start, m.end(1), SECOND_TYPES[m.group(1).lower()]))
+    found: list[AnswerType] = []
+    for _, _, types in sorted(claimed, key=lambda c: c[0]):
+        found += [t for t in types if t not in found]
     if "person" in found and "organisation" not in found and re.search(r"\bwho\b", question, re.I):
         found.append("organisation")  # "who awarded the contract?" may be a person or an organisation
     return found

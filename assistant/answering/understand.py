@@ -254,6 +254,8 @@ SIDE_SPLIT = re.compile(
     r"\s*(?:,\s*(?:and\s+)?|\band\b|\bversus\b|\bvs\.?|\bwith\b|\bto\b|\bagainst\b|\bfrom\b)\s*", re.I
 )
 COMPARE_FRAMES = [
+    # "Both NIH and DOE tried …"
+    re.compile(r"\b[Bb]oth (?:the )?(?P<a>[A-Z][\w.'’-]*(?: [A-Z][\w.'’-]*)*) and (?:the )?(?P<b>[A-Z][\w.'’-]*(?: [A-Z][\w.'’-]*)*)"),
     re.compile(
         r"^\s*(?:please |can you |could you )?compare (?:the )?(?P<a>.+?) (?:and|with|to|against|versus|vs\.?) (?:the )?"
         r"(?P<b>.+?)(?:\s*(?::|\?|$|,| in | on | for | by | when | regarding | in terms of ))",
@@ -271,21 +273,45 @@ COMPARE_FRAMES = [
         r"\b(?:what )?distinguishes (?:the )?(?P<a>.+?) from (?:the )?(?P<b>.+?)(?:\s*(?:\?|$|,| in | on ))",
         re.I,
     ),
-    re.compile(r"(?P<a>[\w .'’-]+?) (?:versus|vs\.?) (?P<b>[\w .'’-]+)", re.I),
+    # explicit dividers: tried first when the question has one
+    re.compile(r"(?P<a>[\w .'’-]+?) (?:versus|vs\.?|(?:as )?compared (?:with|to)|relative to|as opposed to) (?:the )?"
+               r"(?P<b>[\w .'’-]+)", re.I),
 ]
+DIVIDER = re.compile(r"\b(?:versus|vs\.?|compared (?:with|to)|relative to|as opposed to)\s", re.I)
 
 
 def _sides(q: str) -> list[str]:
-    """The things compared ("the XM-30" and "the M-1E3 Abrams program"), as the question names them."""
-    for frame in COMPARE_FRAMES:
+    """The things compared ("the XM-30" and "the M-1E3 Abrams program"), as the question names them. An explicit
+    "versus" is the divider when there is one ("Category I and II banks versus Category III and IV banks"); a
+    modifier the sides share is left out of both ("the Marine Corps' ACV and ARV programs" compares ACV and ARV)."""
+    frames = COMPARE_FRAMES[-1:] + COMPARE_FRAMES[:-1] if DIVIDER.search(q) else COMPARE_FRAMES
+    for frame in frames:
         m = frame.search(q)
         if m:
-            sides = [_clean_side(m.group("a")), _clean_side(m.group("b"))]
-            if all(sides):
-                return sides
+            a, b = _clean_side(_after_last_link(m.group("a"))), _clean_side(m.group("b"))
+            if a and b:
+                return _unshared(a, b)
     return []
+
+
+def _after_last_link(text: str) -> str:
+    """The noun phrase that ends ``text``: what follows its last preposition or verb ("… affect required capital for
+    Category I and II banks" → "Category I and II banks")."""
+    parts = re.split(r"\b(?:for|of|on|in|at|to|with|from|between|by|affect|affects|would|will|do|does|did|is|are|was|were)\s+",
+                     text, flags=re.I)
+    return parts[-1] if parts[-1].strip() else text
+
+
+def _unshared(a: str, b: str) -> list[str]:
+    """When one side is a single name and the other ends with one after a shared modifier ("Marine Corps' ACV" and
+    "ARV"), the sides are the two names."""
+    wa, wb = a.split(), b.split()
+    if len(wb) == 1 and len(wa) > 1 and re.fullmatch(r"[A-Z][\w-]*", wb[0]) and re.fullmatch(r"[A-Z][\w-]*", wa[-1]):
+        return [wa[-1], b]
+    return [a, b]
 
 
 def _clean_side(text: str) -> str:
     text = re.sub(r"^(?:the|a|an|its|their)\s+", "", text.strip(), flags=re.I)
+    text = re.sub(r"(?<=\w{3})\s+(?:[a-z]+ed|being)$", "", text.strip(" ,.?")) if len(text.split()) > 2 else text
     return re.sub(r"\s+(?:programs?|efforts?|ones?)$", "", text.strip(" ,.?'’"), flags=re.I)

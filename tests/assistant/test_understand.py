@@ -47,6 +47,10 @@ def test_questions_are_classified_by_kind(question: str, kind: str) -> None:
     ("How long did the investigation take?", ["duration"]),
     ("How many submarines could Australia buy, and in what timeframe?", ["number", "date"]),
     ("Why did the program stall?", []),
+    # every interrogative counts, in the order asked
+    ("Who brokered the ceasefire, and how long was it meant to last?", ["organisation", "place", "duration"]),
+    ("When was the program created and how much did it cost?", ["date", "amount"]),
+    ("Which AI companies got contracts?", ["organisation"]),
 ])
 def test_expected_answer_types(question: str, types: list[str]) -> None:
     assert expected_types(question) == types
