@@ -17,10 +17,10 @@ from typing import Protocol
 
 import numpy as np
 
+from assistant.answering.aliases import acronyms, with_aliases
 from assistant.answering.types import AnswerType, types_in
 from assistant.models import BriefMeta, Citation, Passage, Retrieval, SentenceVectors
 from assistant.protocols import Embedder
-from assistant.answering.aliases import acronyms, with_aliases
 from assistant.text import MARKER, content_terms, entities, intent_cues, sentence_spans, words
 
 SECTION_BONUS = (
