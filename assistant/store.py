@@ -324,7 +324,12 @@ class BriefStore:
         if index is None:
             return dict.fromkeys(stems, 1.0)
         n = index.size
-        return {s: math.log((n + 1) / (df + 1)) + 1.0 for s, df in index.document_frequency(stems).items()}
+        df = index.document_frequency(stems)
+        for s in stems:
+            if df[s] == 0 and not s.isalnum():  # "u.s." is not one of the index's tokens: weigh it as they do
+                words, _ = index.unknown(s)
+                df[s] = min(index.document_frequency(set(words)).values(), default=n)
+        return {s: math.log((n + 1) / (d + 1)) + 1.0 for s, d in df.items()}
 
     def keyword_index(self) -> KeywordIndex | None:
         """The BM25 index for the current registry revision (loaded, or rebuilt and persisted)."""

@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import re
 import time
 from collections.abc import Callable, Iterator
@@ -57,9 +58,11 @@ class Asked:
         ("According to NCSL, …")."""
         terms = set(content_terms(topic or question, drop_question_words=True)) | set(content_terms(question, drop_question_words=True))
         sourced = " ".join(m.group(1) for m in SOURCE.finditer(question))
-        names = set(content_terms(" ".join(entities(question)))) & terms
+        names = set(content_terms(" ".join(w for w in entities(question) if not CALENDAR.match(w)))) & terms
         names -= publishers | set(content_terms(sourced))
-        return cls(weights(terms), names)
+        weighted = weights(terms)
+        # a name in most of the library's passages ("U.S." in a U.S. library) does not tell sentences apart
+        return cls(weighted, {n for n in names if weighted.get(n, COMMON) > COMMON})
 
     def coverage(self, present: set[str] | frozenset[str], among: set[str] | None = None) -> float:
         wanted = self.weights if among is None else {t: self.weights.get(t, 1.0) for t in among}
@@ -67,6 +70,11 @@ class Asked:
         return sum(w for t, w in wanted.items() if t in present) / total if total else 1.0
 
 
+COMMON = 1.0 + math.log(2)  # the IDF weight of a word in half the passages
+CALENDAR = re.compile(  # capitalised but a date, not a name a sentence must repeat ("by November 2025")
+    r"^(?:January|February|March|April|May|June|July|August|September|October|November|December|"
+    r"Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.?$|^(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day$"
+)
 GENERIC_COUNTED = {"people", "persons", "individuals", "americans", "residents", "times", "units", "items"}
 
 

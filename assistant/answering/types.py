@@ -41,7 +41,7 @@ PATTERNS: dict[AnswerType, re.Pattern[str]] = {
         rf"\b{NUM}\s?(?:%|percent\b|percentage points?\b)|\b(?:half|a third|a quarter|two-thirds)\b"
     ),
     "date": re.compile(
-        rf"\b{MONTH}\s+(?:\d{{1,2}},?\s+)?\d{{4}}\b|\b(?:19|20)\d{{2}}s?\b|\bFY\s?\d{{2,4}}\b|"
+        rf"\b{MONTH}\s+(?:\d{{1,2}},?\s+)?\d{{4}}\b|\b{MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?\b|\b(?:19|20)\d{{2}}s?\b|\bFY\s?\d{{2,4}}\b|"
         r"\b\d{1,2}/\d{1,2}/\d{2,4}\b|\b(?:spring|summer|fall|autumn|winter|mid|early|late)[- ](?:19|20)\d{2}\b"
     ),
     "duration": re.compile(
@@ -213,9 +213,12 @@ def counted_of(question: str) -> list[str]:
 
 
 def counts(sentence: str) -> bool:
-    """Whether the sentence gives a figure: a number that is not a year, a law, a duration ("for 20 years") or a vague
-    quantity ("thousands of")."""
-    return bool(PATTERNS["number"].search(PATTERNS["duration"].sub(" ", VAGUE_COUNT.sub(" ", sentence))))
+    """Whether the sentence gives a count: a number that is not a year, a date, a share ("80% of"), a law, a duration
+    ("for 20 years") or a vague quantity ("thousands of")."""
+    rest = VAGUE_COUNT.sub(" ", sentence)
+    for kind in ("duration", "percent", "date"):
+        rest = PATTERNS[kind].sub(" ", rest)
+    return bool(PATTERNS["number"].search(rest))
 
 
 HOW_MUCH = re.compile(r"\bhow much (?:in )?(?!(?:did|does|do|has|have|had|is|was|will|would|could|can|should|were|are|more|less|"
