@@ -1,6 +1,6 @@
 """Small protocols the core depends on; backends in :mod:`assistant.components` implement them.
 
-Each protocol is one role with one to four methods. The registry is three roles (what the question path
+Each protocol is one role with one to five methods. The registry is three roles (what the question path
 reads about briefs, what it reads about chunks, and the commit point), which :class:`Registry` joins.
 This module names only models, never an implementation.
 """
@@ -15,6 +15,7 @@ import numpy as np
 if TYPE_CHECKING:
     from assistant.models import (
         Answer,
+        BriefLayout,
         BriefMeta,
         ChunkRow,
         Committed,
@@ -108,6 +109,10 @@ class BriefRecords(Protocol):
     def brief(self, brief_id: str) -> BriefMeta | None: ...
 
     def brief_text(self, brief_id: str) -> str | None: ...
+
+    def brief_layout(self, brief_id: str) -> BriefLayout | None:
+        """Where the brief's sections and pages start in its text (empty for a brief stored before layouts)."""
+        ...
 
 
 @runtime_checkable
