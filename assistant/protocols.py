@@ -1,7 +1,8 @@
 """Small protocols the core depends on; backends in :mod:`assistant.components` implement them.
 
-Each protocol is one role with one to five methods. The registry is three roles (what the question path
-reads about briefs, what it reads about chunks, and the commit point), which :class:`Registry` joins.
+Each protocol is one role with one to four methods. The registry is four roles (what the question path
+reads about briefs, what it reads about chunks, the commit point, and the layouts that page numbers and the reader
+view read), which :class:`Registry` joins.
 This module names only models, never an implementation.
 """
 
@@ -110,8 +111,13 @@ class BriefRecords(Protocol):
 
     def brief_text(self, brief_id: str) -> str | None: ...
 
+
+@runtime_checkable
+class BriefLayouts(Protocol):
+    """Registry role of page numbers and the reader view: where a brief's sections and pages start in its text."""
+
     def brief_layout(self, brief_id: str) -> BriefLayout | None:
-        """Where the brief's sections and pages start in its text (empty for a brief stored before layouts)."""
+        """None for an unknown brief; an empty layout for one stored before layouts were kept."""
         ...
 
 
@@ -150,5 +156,5 @@ class Commits(Protocol):
 
 
 @runtime_checkable
-class Registry(BriefRecords, ChunkRecords, Commits, Protocol):
-    """The three registry roles together, as the store uses them."""
+class Registry(BriefRecords, ChunkRecords, Commits, BriefLayouts, Protocol):
+    """The registry roles together, as the store uses them."""

@@ -4,7 +4,8 @@ fpdf2 PDF), counted where it matters: in the chunks.
 
     python -m benchmarks.pdf_parsers [--crs N] [--json PATH]
 
-Per parser it prints: running header/footer lines that reached the chunks, broken hyphenations ("secu- rity",
+Per parser, and per cleaner (``raw``: the parser's lines as they are; ``before``: the PDF cleaning this project had
+before page maps; ``now``: ingest.pdf_clean), it prints: running header/footer lines that reached the chunks, broken hyphenations ("secu- rity",
 "secu rity") in the chunks, compounds wrongly joined ("selfreported"), footnote markers left glued to a word,
 sentences of the source found verbatim in the cleaned text, citations whose page is wrong (against the page of the
 sentence in the raw PDF text), seconds to parse and the parser's import time. Needs Chromium (/usr/bin/chromium),
@@ -34,9 +35,35 @@ from tests import pdfs
 IMPORTS = {"pypdf": "pypdf", "pymupdf": "pymupdf", "pdfplumber": "pdfplumber"}
 
 
+MODES = ("raw", "before", "now")  # the parser's lines as they are; main's cleaner before issue 15; ingest.pdf_clean
+
+
+def raw_text(pages: list[list[str]]) -> str:
+    """Each page's lines joined by spaces: what the parser alone gives."""
+    return "\n\n".join(" ".join(lines) for lines in pages)
+
+
+def before_text(pages: list[list[str]]) -> str:
+    """The PDF cleaning of ingest/clean.py before issue 15: lines repeated on most of 3+ pages dropped, "-\\n" before a
+    lowercase letter joined, bare page-number lines dropped."""
+    from collections import Counter
+
+    per_page = [[ln.strip() for ln in p if ln.strip()] for p in pages]
+    counts = Counter(ln for lines in per_page for ln in set(lines))
+    threshold = max(3, len(pages) // 2 + 1)
+    running = {ln for ln, n in counts.items() if n >= threshold} if len(pages) >= 3 else set()
+    paras: list[str] = []
+    for lines in per_page:
+        kept = [ln for ln in lines if ln not in running and not re.match(r"^(Page \d+ of \d+|\d{1,3})$", ln)]
+        text = re.sub(r"-\n(?=[a-z])", "", "\n".join(kept))
+        paras.append(re.sub(r"(?<![.!?:])\n(?!\n)", " ", text))
+    return "\n\n".join(paras)
+
+
 @dataclass
 class Row:
     parser: str
+    mode: str
     pdfs: int = 0
     running_lines: int = 0
     broken_hyphenations: int = 0
@@ -71,14 +98,19 @@ def import_seconds(module: str) -> float:
     return min(runs)
 
 
-def measure(parser: str, made: list[pdfs.TestPdf], splitter: object) -> Row:
-    row = Row(parser)
+def measure(parser: str, mode: str, made: list[pdfs.TestPdf], splitter: object) -> Row:
+    row = Row(parser, mode)
     for test in made:
         t = time.perf_counter()
         doc = load_file(test.path, pdf_parser=parser)  # type: ignore[arg-type]
         row.parse_s += time.perf_counter() - t
-        cleaned = clean_text(doc.text, doc.kind, doc.pages)
-        chunks = " \n".join(c.text for c in chunk_text(cleaned.text, cleaned.sections, splitter))
+        lines = [[ln.text for ln in page] for page in doc.pages or []]
+        if mode == "now":
+            cleaned = clean_text(doc.text, doc.kind, doc.pages)
+            text, sections, pages = cleaned.text, cleaned.sections, cleaned.pages
+        else:
+            text, sections, pages = (raw_text if mode == "raw" else before_text)(lines), [], []
+        chunks = " \n".join(c.text for c in chunk_text(text, sections, splitter))
         row.pdfs += 1
         row.running_lines += sum(len(re.findall(p, chunks)) for p in test.running_patterns)
         row.broken_hyphenations += sum(
@@ -91,7 +123,7 @@ def measure(parser: str, made: list[pdfs.TestPdf], splitter: object) -> Row:
             if not re.search(rf"\b{w.replace('-', '')}\b", source)
         )
         row.glued_markers += sum(len(re.findall(rf"\b{w}[.,;]?\d", chunks)) for w in set(test.footnoted))
-        _sentences(row, test, cleaned.text, cleaned.pages)
+        _sentences(row, test, text, pages)
     return row
 
 
@@ -109,7 +141,7 @@ def _sentences(row: Row, test: pdfs.TestPdf, text: str, pages: list[int]) -> Non
                 continue
             row.sentences_found += 1
             truth = pdfs.page_of(test.path, sentence)
-            if truth is not None:
+            if truth is not None and pages:
                 row.paged_sentences += 1
                 row.wrong_pages += page_span(pages, at, at + 1)[0] != truth
 
@@ -129,16 +161,20 @@ def main() -> None:
             except ImportError:
                 print(f"{parser}: not installed, skipped")
                 continue
-            row = measure(parser, made, splitter)
-            row.import_s = import_seconds(IMPORTS[parser])
-            rows.append(row)
-    head = ("parser", "PDFs", "running lines", "broken hyphens", "joined compounds", "glued markers",
+            seconds = import_seconds(IMPORTS[parser])
+            for mode in MODES:
+                row = measure(parser, mode, made, splitter)
+                row.import_s = seconds
+                rows.append(row)
+    print(f"{len(made)} PDFs: " + ", ".join(f"{t.path.name} ({t.generator})" for t in made))
+    head = ("parser", "cleaner", "PDFs", "running lines", "broken hyphens", "joined compounds", "glued markers",
             "sentences found", "wrong pages", "parse s", "import s")
     print(" | ".join(head))
     for r in rows:
         print(" | ".join(str(x) for x in (
-            r.parser, r.pdfs, r.running_lines, r.broken_hyphenations, r.joined_compounds, r.glued_markers,
-            f"{r.sentences_found}/{r.sentences}", f"{r.wrong_pages}/{r.paged_sentences}", f"{r.parse_s:.2f}",
+            r.parser, r.mode, r.pdfs, r.running_lines, r.broken_hyphenations, r.joined_compounds, r.glued_markers,
+            f"{r.sentences_found}/{r.sentences}",
+            f"{r.wrong_pages}/{r.paged_sentences}" if r.paged_sentences else "no page map", f"{r.parse_s:.2f}",
             f"{r.import_s:.2f}")))
     if args.json:
         args.json.write_text(json.dumps([asdict(r) for r in rows], indent=2))

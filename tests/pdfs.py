@@ -15,6 +15,7 @@ and the words the generator may have broken. :func:`page_of` finds the page of a
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -340,23 +341,22 @@ def letters(text: str) -> str:
     return re.sub(r"[^a-z]", "", text.lower())
 
 
-def page_of(path: Path, sentence: str, head: int = 60) -> int | None:
-    """The 1-based page whose raw text (pypdf) holds the first ``head`` letters of ``sentence`` (None: no page)."""
+@functools.lru_cache(maxsize=32)
+def _raw_pages(path: Path, mtime: float) -> tuple[str, ...]:
     from pypdf import PdfReader
 
+    return tuple(letters(page.extract_text() or "") for page in PdfReader(path).pages)
+
+
+def page_of(path: Path, sentence: str, head: int = 60) -> int | None:
+    """The 1-based page whose raw text (pypdf) holds the first ``head`` letters of ``sentence`` (None: no page)."""
     needle = letters(sentence)[:head]
-    for i, page in enumerate(PdfReader(path).pages, 1):
-        if needle in letters(page.extract_text() or ""):
-            return i
-    return None
+    pages = _raw_pages(path, path.stat().st_mtime)
+    return next((i for i, page in enumerate(pages, 1) if needle in page), None)
 
 
 def last_page_of(path: Path, sentence: str, tail: int = 60) -> int | None:
     """The page holding the last ``tail`` letters of ``sentence``."""
-    from pypdf import PdfReader
-
     needle = letters(sentence)[-tail:]
-    for i, page in enumerate(PdfReader(path).pages, 1):
-        if needle in letters(page.extract_text() or ""):
-            return i
-    return None
+    pages = _raw_pages(path, path.stat().st_mtime)
+    return next((i for i, page in enumerate(pages, 1) if needle in page), None)
