@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import math
 import re
+import statistics
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -82,8 +83,10 @@ def clean_pages(pages: list[Page]) -> PdfText:
     body = _body_size(kept)
     vocab, compounds = _vocabulary(kept)
     paras: list[_Para] = []
+    widths = [_typical_length(page) for page in kept]
+    full = statistics.median([w for w, page in zip(widths, kept, strict=True) if page] or [80.0])
     for number, page in enumerate(kept):
-        typical = _typical_length(page)
+        typical = (widths[number], max(widths[number], full))  # a heading may span both columns of a page
         prev: Line | None = None
         for line in page:
             _add_line(paras, number, line, prev, body, typical, vocab, compounds)
@@ -186,7 +189,9 @@ def keep_hyphen(first: str, rest: str, words: set[str], compounds: set[str]) -> 
 
 
 # -- paragraphs -----------------------------------------------------------------------------------
-def _is_heading(line: Line, body: float | None, typical: float) -> bool:
+def _is_heading(line: Line, body: float | None, typical: tuple[float, float]) -> bool:
+    """``typical``: the length of a full line in the page's column and across the page (they differ on a page
+    set in columns, where a heading can span both: it then has to be title case to its last word)."""
     text = line.text
     words = text.split()
     if not words or len(words) > 14 or len(text) > 120 or text.endswith((".", ",", ";", "-")):
@@ -198,7 +203,10 @@ def _is_heading(line: Line, body: float | None, typical: float) -> bool:
         return line.size >= body * HEADING_SIZE
     long_words = [w for w in words if len(w) > 3]
     title_case = sum(w[0].isupper() for w in long_words) / len(long_words) if long_words else 1.0
-    return len(text) < 0.7 * typical and (len(words) <= 4 or title_case >= 0.6)
+    column, page = typical
+    if len(text) < 0.7 * column:
+        return len(words) <= 4 or title_case >= 0.6
+    return len(text) < 0.7 * page and title_case >= 0.6 and words[-1][:1].isupper()
 
 
 def _starts_paragraph(line: Line, prev: Line | None, last: _Para, typical: float) -> bool:
@@ -227,10 +235,11 @@ def _add_line(
     line: Line,
     prev: Line | None,
     body: float | None,
-    typical: float,
+    typical: tuple[float, float],
     words: set[str],
     compounds: set[str],
 ) -> None:
+    """``typical``: how long a full line is in this page's column, and across the page."""
     heading = _is_heading(line, body, typical) and (not paras or prev is None or _standalone(line, prev, paras[-1]))
     if heading and paras and paras[-1].heading and prev is not None and paras[-1].size == line.size:
         if not paras[-1].tail.endswith(("?", ".", ":")):  # a heading set on two lines
@@ -238,7 +247,7 @@ def _add_line(
             return
     if heading:
         paras.append(_Para([(page, line.text)], heading=True, size=line.size))
-    elif not paras or _starts_paragraph(line, prev, paras[-1], typical):
+    elif not paras or _starts_paragraph(line, prev, paras[-1], typical[0]):
         paras.append(_Para([(page, line.text)], size=line.size))
     else:
         _continue(paras[-1], page, line.text, words, compounds)

@@ -123,6 +123,26 @@ def test_larger_type_is_a_heading_when_the_parser_gives_sizes() -> None:
     assert doc.sections == [(0, "Funding History")] and doc.title == "Funding History"
 
 
+def test_heading_across_two_columns_is_found_but_column_lines_are_not_headings() -> None:
+    """pypdf gives no type sizes: on a page set in two columns, a heading spanning both is longer than a column's
+    lines, and the first line of a column paragraph is short next to a full page's lines."""
+    def wide(page: int) -> list[Line]:
+        full = "Congress appropriated funds for the grants in fiscal year {} since the program began in 2018 and"
+        return [Line(full.format(2018 + 4 * page + i)) for i in range(4)] + [Line("spent most of it on equipment.")]
+
+    columns = [
+        Line("Funding for States, Territories, and DC"),
+        Line("The Help America Vote Act of 2002 set up a"),
+        Line("grant program for the states to improve the"),
+        Line("administration of federal elections."),
+        Line("Department of Homeland Security (DHS) has"),
+        Line("given the states advice on the grants."),
+    ]
+    doc = clean_pages([wide(0), columns, wide(1)])
+    assert [h for _, h in doc.sections] == ["Funding for States, Territories, and DC"]
+    assert "Department of Homeland Security (DHS) has given the states advice on the grants." in doc.text
+
+
 def test_a_citation_gets_the_pages_of_its_own_span() -> None:
     starts = [0, 100, 250]
     assert page_span(starts, 120, 180) == (2, None)  # inside a chunk that starts on page 1
