@@ -73,10 +73,10 @@ def clean_pages(pages: list[Page]) -> PdfText:
     """Clean the lines of each page; see the module docstring for what is removed and joined."""
     pages = [[n for n in (_normalise(line) for line in page) if n.text] for page in pages]
     running = _running(pages)
-    dropped: list[str] = []
+    dropped: list[Line] = []
     kept: list[Page] = []
     for page in pages:
-        keep = []
+        keep: list[Line] = []
         for i, line in enumerate(page):
             (dropped if _is_chrome(line, i, len(page), running) else keep).append(line)
         kept.append(keep)

@@ -90,7 +90,7 @@ def _pymupdf(data: bytes) -> list[Page]:
     if doc.needs_pass:
         raise IngestError("the PDF is encrypted")
     pages = []
-    for page in doc:
+    for page in doc.pages():
         height = page.rect.height or 1.0
         lines: Page = []
         for block in page.get_text("dict", sort=False)["blocks"]:

@@ -12,9 +12,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, File, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
-from starlette.types import ASGIApp, Receive, Scope, Send
-
 from pydantic import Field
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from assistant.models import UPLOAD_SUFFIXES, BriefMeta, BriefText
 from assistant.service import BriefsService
