@@ -70,6 +70,7 @@ class BriefMeta(BaseModel):
     chunks: int = 0
     chars: int = 0
     ingested_at: str | None = None
+    pages: int = Field(0, description="Pages of the original (PDFs; 0 for other formats).")
 
 
 class Passage(BaseModel):
@@ -85,6 +86,8 @@ class Passage(BaseModel):
     section: str | None = None
     dense_score: float | None = None
     bm25_score: float | None = None
+    page: int | None = Field(None, description="PDFs: the page the passage starts on (1-based).")
+    page_end: int | None = Field(None, description="PDFs: the page it ends on, when that is a later page.")
 
 
 class SearchHit(Passage):
@@ -111,6 +114,46 @@ class Citation(BaseModel):
     start: int
     end: int
     score: float
+    page: int | None = Field(None, description="PDFs: the page the quote starts on (1-based), for 'p. 4'.")
+    page_end: int | None = Field(None, description="PDFs: the page the quote ends on, when it runs onto a later one.")
+
+
+class BriefLayout(BaseModel):
+    """Where a brief's sections and pages start in its cleaned text: what page numbers and the reader view use."""
+
+    sections: list[tuple[int, str]] = Field(default_factory=list, description="(offset, heading), in order.")
+    pages: list[int] = Field(
+        default_factory=list, description="PDFs: the offset where page i+1 starts (empty for other formats)."
+    )
+
+
+class Section(BaseModel):
+    """A heading of a brief and the span of cleaned text it heads."""
+
+    heading: str
+    start: int = Field(..., description="Offset of the heading in the cleaned text.")
+    end: int = Field(..., description="Where the next section starts (or the end of the text).")
+
+
+class PageRange(BaseModel):
+    """Where one page of the original PDF lies in the cleaned text."""
+
+    page: int = Field(..., description="1-based page number.")
+    start: int
+    end: int
+
+
+class BriefText(BaseModel):
+    """A whole brief for reading: cleaned text (citations index into it), its sections and, for PDFs, its pages."""
+
+    id: str
+    title: str
+    text: str
+    sections: list[Section] = Field(default_factory=list)
+    pages: list[PageRange] = Field(default_factory=list, description="Empty unless the brief is a PDF.")
+    file_type: str | None = Field(
+        None, description="Media type of the kept original ('application/pdf'), or null when none is kept."
+    )
 
 
 AnswerKind = Literal["fact", "metadata", "list", "summary", "compare"]
@@ -268,6 +311,7 @@ class PreparedBrief:
     text: str
     chunks: list[ChunkRow]
     sentences: dict[str, SentenceVectors] = field(default_factory=dict)
+    layout: BriefLayout = field(default_factory=BriefLayout)
 
     @property
     def generation(self) -> str:

@@ -1,7 +1,8 @@
 """Small protocols the core depends on; backends in :mod:`assistant.components` implement them.
 
-Each protocol is one role with one to four methods. The registry is three roles (what the question path
-reads about briefs, what it reads about chunks, and the commit point), which :class:`Registry` joins.
+Each protocol is one role with one to four methods. The registry is four roles (what the question path
+reads about briefs, what it reads about chunks, the commit point, and the layouts that page numbers and the reader
+view read), which :class:`Registry` joins.
 This module names only models, never an implementation.
 """
 
@@ -15,6 +16,7 @@ import numpy as np
 if TYPE_CHECKING:
     from assistant.models import (
         Answer,
+        BriefLayout,
         BriefMeta,
         ChunkRow,
         Committed,
@@ -111,6 +113,15 @@ class BriefRecords(Protocol):
 
 
 @runtime_checkable
+class BriefLayouts(Protocol):
+    """Registry role of page numbers and the reader view: where a brief's sections and pages start in its text."""
+
+    def brief_layout(self, brief_id: str) -> BriefLayout | None:
+        """None for an unknown brief; an empty layout for one stored before layouts were kept."""
+        ...
+
+
+@runtime_checkable
 class ChunkRecords(Protocol):
     """Registry role read on the question path: committed chunks and their sentence vectors."""
 
@@ -145,5 +156,5 @@ class Commits(Protocol):
 
 
 @runtime_checkable
-class Registry(BriefRecords, ChunkRecords, Commits, Protocol):
-    """The three registry roles together, as the store uses them."""
+class Registry(BriefRecords, ChunkRecords, Commits, BriefLayouts, Protocol):
+    """The registry roles together, as the store uses them."""

@@ -21,10 +21,12 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
-from assistant.errors import NoBriefsError
+from assistant.errors import NoBriefsError, NotFoundError
 from assistant.models import (
     Answer,
+    BriefLayout,
     BriefMeta,
+    BriefText,
     Filters,
     IngestReport,
     Mode,
@@ -34,7 +36,10 @@ from assistant.models import (
     Turn,
     UploadResult,
 )
+from assistant.originals import FOLDER, Originals
+from assistant.pages import page_span
 from assistant.protocols import Embedder, Generator
+from assistant.reader import brief_reading
 from assistant.settings import Settings, get_settings
 from assistant.store import BriefStore
 
@@ -127,7 +132,7 @@ class BriefsService:
         """Answer ``question`` (a follow-up when ``history`` is given) from the briefs (NoBriefsError when there are none)."""
         self._require_briefs()
         answer: Answer = self.answerer.answer(question, _turns(history), _filters(filters), top_k, mode)
-        return answer
+        return self.with_pages(answer)
 
     def stream(
         self,
@@ -139,7 +144,26 @@ class BriefsService:
     ) -> Iterator[StreamEvent]:
         """Text deltas as they are produced, then one ``answer`` event with the verified Answer."""
         self._require_briefs()
-        yield from self.answerer.stream(question, _turns(history), _filters(filters), top_k, mode)
+        for event in self.answerer.stream(question, _turns(history), _filters(filters), top_k, mode):
+            if event.answer is not None:
+                event.answer = self.with_pages(event.answer)
+            yield event
+
+    def with_pages(self, answer: Answer) -> Answer:
+        """``answer`` with the page (and page_end) of every citation and passage into a PDF brief, from the
+        brief's page map: every answerer's citations get them here, in one place."""
+        self.add_pages([*answer.citations, *answer.passages])
+        return answer
+
+    def add_pages(self, spans: Sequence[Any]) -> None:
+        """Set ``page`` / ``page_end`` on citations or passages (anything with brief_id, start, end) of PDF briefs."""
+        maps: dict[str, list[int]] = {}
+        for span in spans:
+            if span.brief_id not in maps:
+                meta = self.store.registry.brief(span.brief_id)
+                layout = self.store.registry.brief_layout(span.brief_id) if meta and meta.pages else None
+                maps[span.brief_id] = layout.pages if layout else []
+            span.page, span.page_end = page_span(maps[span.brief_id], span.start, span.end)
 
     def _require_briefs(self) -> None:
         if not self.store.list_briefs():
@@ -158,6 +182,7 @@ class BriefsService:
     ) -> list[Passage]:
         """Ranked passages for ``query`` as it is (no rewriting)."""
         passages: list[Passage] = self.retriever.retrieve(query, _filters(filters), top_k, mode).passages
+        self.add_pages(passages)
         return passages
 
     def search(
@@ -204,6 +229,34 @@ class BriefsService:
         """The brief's cleaned text: every citation's ``quote == brief_text(id)[start:end]``."""
         return self.store.brief_text(brief_id)
 
+    def brief_layout(self, brief_id: str) -> BriefLayout:
+        """Where the brief's sections and (PDFs) pages start in its cleaned text."""
+        self.get_brief(brief_id)  # NotFoundError for an unknown id
+        return self.store.registry.brief_layout(brief_id) or BriefLayout()
+
+    def read_brief(self, brief_id: str) -> BriefText:
+        """The whole brief for the reader view: cleaned text, sections with their spans, PDF pages."""
+        meta = self.get_brief(brief_id)
+        file_type = Originals.kept_type(meta.path) if self.originals.path_of(meta) else None
+        return brief_reading(meta, self.brief_text(brief_id), self.brief_layout(brief_id), file_type)
+
+    def original_file(self, brief_id: str) -> tuple[Path, str]:
+        """(path, media type) of the brief's kept original (PDFs), always inside the data dir; NotFoundError when
+        the brief is unknown or no original is kept for it (not a PDF, or ingested elsewhere in server mode)."""
+        meta = self.get_brief(brief_id)
+        path = self.originals.path_of(meta)
+        media = Originals.kept_type(meta.path)
+        if path is None or media is None:
+            raise NotFoundError(
+                f"No original file is kept for brief {brief_id!r} ({Path(meta.path).name}): originals are kept for "
+                "PDFs, under the data dir of the server that ingested them; re-ingest it here to keep one."
+            )
+        return path, media
+
+    @cached_property
+    def originals(self) -> Originals:
+        return Originals(self.settings.data_dir / FOLDER)
+
     def brief_id_at(self, path: str) -> str | None:
         """The id of the brief ingested from ``path``, if any."""
         return next((i for i, c in self.store.registry.committed().items() if c.path == path), None)
@@ -234,6 +287,8 @@ class BriefsService:
         with self._uploads.lock, self._write_lock:
             meta = self.store.delete_brief(brief_id)
             self._uploads.remove(meta.path)
+            with self.store.writing():
+                self.originals.prune({b.content_hash for b in self.store.list_briefs()})
         self.store.keyword_index()
         return meta
 

@@ -68,6 +68,11 @@ class IngestSettings(BaseModel):
         description="Embedded mode: how long a write waits for another process's "
         "write to the same data dir (the writer lock) before failing.",
     )
+    pdf_parser: Literal["pypdf", "pymupdf", "pdfplumber"] = Field(
+        "pypdf",
+        description="What reads PDF text: pypdf (bundled); pymupdf or pdfplumber need "
+        "`pip install -e '.[pdf]'` (see benchmarks/pdf_parsers.py for how they compare).",
+    )
 
 
 class RetrievalSettings(BaseModel):

@@ -237,6 +237,14 @@ def _bar_chart(data: dict[str, Any]) -> str:
     return "".join(parts)
 
 
+def _page(citation: dict[str, Any]) -> str:
+    """ ", p. 4" (", pp. 4–5") for a citation of a PDF brief, else ""."""
+    if not citation.get("page"):
+        return ""
+    end = citation.get("page_end")
+    return f", pp. {citation['page']}–{end}" if end else f", p. {citation['page']}"
+
+
 def _item_row(it: dict[str, Any]) -> str:
     e = html.escape
     cells = "".join(
@@ -249,10 +257,14 @@ def _item_row(it: dict[str, Any]) -> str:
         f"[{p['start']}:{p['end']}] {e(p['text'][:240])}…</div>"
         for p in it["passages"]
     )
+    citations = "".join(
+        f'<div class="passage">[{c["n"]}] {e(c["brief_id"])}{_page(c)} “{e(c["quote"][:240])}”</div>'
+        for c in it.get("citations", [])
+    )
     reference = f"<p><b>Reference:</b> {e(it['reference_answer'])}</p>" if it.get("reference_answer") else ""
     details = (
-        f"<details><summary>answer, passages</summary><p><b>Answer:</b> {e(it['answer'] or '')}</p>{reference}"
-        f"<p><b>Query used:</b> {e(it['rewritten_query'] or '')}</p>{passages}</details>"
+        f"<details><summary>answer, citations, passages</summary><p><b>Answer:</b> {e(it['answer'] or '')}</p>{reference}"
+        f"<p><b>Query used:</b> {e(it['rewritten_query'] or '')}</p>{citations}{passages}</details>"
     )
     failures = "<br>".join(e(f) for f in it["failures"]) or "–"
     return (

@@ -305,6 +305,7 @@ def _record(o: ItemOutcome, metrics: dict[str, m.Metric], i: int) -> dict[str, A
         "failures": _failures(o, scores),
         "citations": [
             {"n": c.n, "brief_id": c.brief_id, "start": c.start, "end": c.end, "quote": c.quote}
+            | ({"page": c.page, "page_end": c.page_end} if c.page else {})
             for c in (a.citations if a else [])
         ],
         "passages": [

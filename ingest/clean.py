@@ -10,8 +10,10 @@ The cleaned text is what chunks, citations and offsets refer to, so it is stored
 from __future__ import annotations
 
 import re
-from collections import Counter
 from dataclasses import dataclass, field
+
+from ingest.pdf_clean import clean_pages
+from ingest.pdf_parsers import Page
 
 # Whole lines that are page chrome on think-tank and congress.gov pages.
 CHROME_LINE = re.compile(
@@ -51,12 +53,15 @@ class CleanDoc:
     header: dict[str, str] = field(default_factory=dict)  # "**Key:** value" header lines
     title: str | None = None
     about: tuple[int, int] | None = None  # [start, end) of the "Key: value" paragraph about the brief itself
+    pages: list[int] = field(default_factory=list)  # PDFs: where each page starts in ``text``
 
 
-def clean_text(text: str, kind: str, pages: list[str] | None = None) -> CleanDoc:
-    """Clean ``text`` of format ``kind`` (txt, md, html, pdf, docx)."""
+def clean_text(text: str, kind: str, pages: list[Page] | None = None) -> CleanDoc:
+    """Clean ``text`` of format ``kind`` (txt, md, html, pdf, docx); a PDF's ``pages`` (lines from
+    :func:`ingest.pdf_parsers.read_pages`) are cleaned page by page, keeping a page map (:mod:`ingest.pdf_clean`)."""
     if kind == "pdf" and pages:
-        text = _strip_running_lines(pages)
+        pdf = clean_pages(pages)
+        return CleanDoc(pdf.text, pdf.sections, {}, pdf.title, None, pdf.pages)
     header, body = _split_header(text)
     fields = [f"{k.strip()}: {v.strip()}" for k, v in _header_lines(text)]
     paragraphs = _paragraphs(body, fields)
@@ -203,18 +208,3 @@ def _heading_of(para: str, kind: str) -> str | None:
         return para
     return para if long_words and capitalised / len(long_words) >= 0.6 else None
 
-
-def _strip_running_lines(pages: list[str]) -> str:
-    """Drop headers/footers that repeat on most pages and de-hyphenate PDF text."""
-    per_page = [[ln.strip() for ln in p.split("\n") if ln.strip()] for p in pages]
-    counts = Counter(ln for lines in per_page for ln in set(lines))
-    threshold = max(3, len(pages) // 2 + 1)
-    running = {ln for ln, n in counts.items() if n >= threshold} if len(pages) >= 3 else set()
-    paras: list[str] = []
-    for lines in per_page:
-        kept = [ln for ln in lines if ln not in running and not CHROME_LINE.search(ln)]
-        text = "\n".join(kept)
-        text = re.sub(r"-\n(?=[a-z])", "", text)
-        text = re.sub(r"(?<![.!?:])\n(?!\n)", " ", text)
-        paras.extend(p for p in text.split("\n") if p.strip())
-    return "\n\n".join(paras)

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.errors import IngestError
+from ingest.pdf_parsers import Page, PdfParser, read_pages
 
 logger = logging.getLogger(__name__)
 
@@ -50,15 +51,16 @@ class RawDoc:
     text: str
     content_hash: str
     meta: dict[str, Any] = field(default_factory=dict)
-    pages: list[str] | None = None
+    pages: list[Page] | None = None  # PDFs: the lines of each page, for the page map (ingest.pdf_clean)
 
 
 def is_supported(path: Path) -> bool:
     return path.suffix.lower() in SUFFIXES
 
 
-def load_file(path: Path, limits: Limits | None = None) -> RawDoc:
-    """Parse ``path``; raise IngestError naming the reason when it can't be ingested."""
+def load_file(path: Path, limits: Limits | None = None, pdf_parser: PdfParser = "pypdf") -> RawDoc:
+    """Parse ``path`` (PDFs with ``pdf_parser``, see :mod:`ingest.pdf_parsers`); raise IngestError naming the reason
+    when it can't be ingested."""
     limits = limits or Limits()
     max_bytes = limits.max_bytes
     kind = SUFFIXES.get(path.suffix.lower())
@@ -77,8 +79,10 @@ def load_file(path: Path, limits: Limits | None = None) -> RawDoc:
     digest = hashlib.sha256(data).hexdigest()
     if kind == "docx":
         _check_archive(data, limits)
-    parser = {"txt": _text, "md": _markdown, "html": _html, "pdf": _pdf, "docx": _docx}[kind]
-    doc = parser(path, data)
+    if kind == "pdf":
+        doc = _pdf(path, data, pdf_parser)
+    else:
+        doc = {"txt": _text, "md": _markdown, "html": _html, "docx": _docx}[kind](path, data)
     doc.content_hash = digest
     if len(doc.text.strip()) < 20:
         raise IngestError("no extractable text (fewer than 20 characters after parsing)")
@@ -170,30 +174,29 @@ def _html(path: Path, data: bytes) -> RawDoc:
     return RawDoc(path, "html", text, "", {"format": meta})
 
 
-def _pdf(path: Path, data: bytes) -> RawDoc:
+def _pdf(path: Path, data: bytes, parser: PdfParser = "pypdf") -> RawDoc:
     import io
 
     from pypdf import PdfReader
-    from pypdf.errors import LimitReachedError, PdfReadError
+    from pypdf.errors import PdfReadError
 
+    pages = read_pages(data, parser)
+    if not any(line.text.strip() for page in pages for line in page):
+        raise IngestError(
+            f"no text layer; OCR is not enabled: the PDF's {len(pages)} page(s) are images (a scan?), so there is "
+            "nothing to cite. Run OCR on it first (e.g. ocrmypdf) and ingest the result."
+        )
     try:
-        reader = PdfReader(io.BytesIO(data))
-        if reader.is_encrypted:
-            raise IngestError("the PDF is encrypted")
-        pages = [page.extract_text() or "" for page in reader.pages]
-        info: Any = reader.metadata or {}
-    except IngestError:
-        raise
-    except LimitReachedError as e:  # pypdf bounds what one stream may decompress to
-        raise IngestError(f"the PDF holds a stream that expands past pypdf's safety limit ({e})") from e
-    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as e:
-        raise IngestError(f"corrupted or unreadable PDF: {e}") from e
+        info: Any = PdfReader(io.BytesIO(data)).metadata or {}
+    except (PdfReadError, ValueError, KeyError, TypeError, OSError):
+        info = {}
     meta = {
         k: str(info.get(f"/{k.capitalize()}")) for k in ("title", "author") if info.get(f"/{k.capitalize()}")
     }
     if info.get("/CreationDate"):
         meta["date"] = str(info.get("/CreationDate"))
-    return RawDoc(path, "pdf", "\n\n".join(pages), "", {"format": meta}, pages=pages)
+    text = "\n\n".join("\n".join(line.text for line in page) for page in pages)
+    return RawDoc(path, "pdf", text, "", {"format": meta}, pages=pages)
 
 
 def _docx(path: Path, data: bytes) -> RawDoc:

@@ -84,7 +84,9 @@ def byline(line: str) -> tuple[str, str] | None:
     return (m.group("name").strip(), m.group("org").strip()) if m else None
 
 
-JUNK_TITLE = re.compile(r"^(untitled|microsoft word|document\d*|doc\d+|slide \d+)|\.(docx?|pdf)$", re.I)
+JUNK_TITLE = re.compile(
+    r"^(untitled|microsoft word|document\d*|doc\d+|slide \d+|about:blank|https?://|file:)|\.(docx?|pdf|html?)$", re.I
+)  # what converters write as a title when there is none (a browser's print-to-PDF writes the page's URL)
 
 
 def extract(

@@ -24,7 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from assistant.errors import BriefsError, IngestError
-from assistant.models import BriefMeta, ChunkRow, Committed, IngestReport, PreparedBrief
+from assistant.models import BriefLayout, BriefMeta, ChunkRow, Committed, IngestReport, PreparedBrief
+from assistant.originals import FOLDER, Originals
 from assistant.protocols import Embedder
 from assistant.settings import Settings
 from assistant.store import BriefStore, chunk_id, embed_chunks
@@ -35,7 +36,7 @@ from ingest.load import SUFFIXES, Limits, RawDoc, is_supported, load_file
 
 logger = logging.getLogger(__name__)
 
-PIPELINE_VERSION = "4"  # bump when cleaning or chunking changes, so every brief is re-ingested
+PIPELINE_VERSION = "5"  # bump when cleaning or chunking changes, so every brief is re-ingested (5: PDF page maps)
 HEADER_TOKENS = 32  # room for "title / section" prepended to each chunk for embedding
 BRIEF_ID = re.compile(r"^\w[\w.-]{0,127}$")  # what the HTTP routes accept as {brief_id}: no '/', no ':'
 
@@ -60,6 +61,9 @@ class Ingestor:
             c.size, c.overlap, embedder.max_tokens - HEADER_TOKENS, embedder.tokenize
         )
         self.signature = f"{PIPELINE_VERSION}|{embedder.name}|{c.size}|{c.overlap}|{embedder.max_tokens}"
+        if settings.ingest.pdf_parser != "pypdf":  # another parser reads PDFs differently: re-ingest them
+            self.signature += f"|{settings.ingest.pdf_parser}"
+        self.originals = Originals(settings.data_dir / FOLDER)
 
     # -- public -------------------------------------------------------------------------------------
     def ingest(
@@ -100,6 +104,8 @@ class Ingestor:
         if prune:
             report.removed = self._prune()
         self.store.keyword_index()  # rebuild and persist BM25 now rather than on the first question
+        with self.store.writing():  # kept PDFs that no brief refers to any more (updated, pruned)
+            self.originals.prune({b.content_hash for b in self.store.list_briefs()})
         report.briefs = len(self.store.list_briefs())
         report.chunks = self.store.chunk_count()
         return report
@@ -168,7 +174,8 @@ class Ingestor:
             if now is None:
                 moved_from = twin  # the twin's file is gone: this is the same brief, moved; it keeps its id
         cfg = self.settings.ingest
-        doc = load_file(path, Limits(int(cfg.max_file_mb * 2**20), int(cfg.max_expanded_mb * 2**20), cfg.max_text_chars))
+        limits = Limits(int(cfg.max_file_mb * 2**20), int(cfg.max_expanded_mb * 2**20), cfg.max_text_chars)
+        doc = load_file(path, limits, cfg.pdf_parser)
         brief_id = previous[0] if previous else (moved_from.id if moved_from else None)
         brief = self._build(doc, side, brief_id, fingerprint)
         meta = brief.meta
@@ -221,6 +228,7 @@ class Ingestor:
             chunks=len(chunks),
             chars=len(cleaned.text),
             ingested_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            pages=len(cleaned.pages),
             **fields,
         )
         generation = fingerprint[:12]
@@ -230,7 +238,8 @@ class Ingestor:
             )
             for c in chunks
         ]
-        return PreparedBrief(meta, fingerprint, cleaned.text, rows)
+        layout = BriefLayout(sections=cleaned.sections, pages=cleaned.pages)
+        return PreparedBrief(meta, fingerprint, cleaned.text, rows, layout=layout)
 
     def _new_id(self, path: Path) -> str:
         """A readable id from the file name (letters of any script kept); a path hash is appended when taken."""
@@ -249,8 +258,12 @@ class Ingestor:
         embedded = embed_chunks(self.embedder, [(p.brief.meta.title, p.brief.chunks) for p in pending])
         for p, (vectors, sentences) in zip(pending, embedded, strict=True):
             p.brief.sentences = sentences
+            meta = p.brief.meta
             try:
-                self.store.write_brief(p.brief, vectors)
+                with self.store.writing():  # the kept original first, so that a committed PDF brief has its file
+                    if Originals.kept_type(meta.path):
+                        self.originals.keep(Path(meta.path), meta.content_hash)
+                    self.store.write_brief(p.brief, vectors)
             except BriefsError as e:
                 report.failed.append({"path": p.brief.meta.path, "error": str(e)})
                 continue

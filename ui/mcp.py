@@ -228,7 +228,8 @@ def _add_read_tools(server: MCPServer, service: BriefsService) -> None:
     ) -> Annotated[CallToolResult, AskResult]:
         """Answer a question from the policy briefs, with verified citations. Returns the answer text, whose
         sentences carry [n] markers, and one citation per marker: brief id, title, authors, date, source URL
-        and the exact quote with its character span in the brief. When the briefs do not cover the question,
+        and the exact quote with its character span in the brief (and, for PDF briefs, its page: cite it as
+        "p. 4"). When the briefs do not cover the question,
         `abstained` is true and there are no citations: report that rather than answering from memory.
         Prefer this tool for any question about what the briefs say; use `search` for raw passages."""
         answer = service.ask(question, history=history, filters=filters)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from assistant.models import Answer, BriefMeta
+from assistant.models import Answer, BriefMeta, Citation, Passage
 
 
 def render_answer(answer: Answer, width: int = 100) -> str:
@@ -17,8 +17,9 @@ def render_answer(answer: Answer, width: int = 100) -> str:
             who = ", ".join(c.authors) or c.organisation or ""
             meta = " · ".join(x for x in (who, c.date) if x)
             quote = c.quote if len(c.quote) <= width * 2 else c.quote[: width * 2] + "…"
+            page = f", {page_label(c)}" if c.page else ""
             lines.append(
-                f"  [{c.n}] {c.title}" + (f" ({meta})" if meta else "") + f" — {c.brief_id}:{c.start}-{c.end}"
+                f"  [{c.n}] {c.title}" + (f" ({meta})" if meta else "") + f" — {c.brief_id}:{c.start}-{c.end}{page}"
             )
             lines.append(f"      “{quote}”")
     return "\n".join(lines).rstrip()
@@ -29,8 +30,16 @@ def answer_markdown(answer: Answer) -> str:
     out = [compare_table(answer) if answer.kind == "compare" and answer.table else answer.text, ""]
     for c in answer.citations:
         link = f" <{c.source}>" if c.source and c.source.startswith("http") else ""
-        out.append(f"[{c.n}]: {c.title}{link}, chars {c.start}-{c.end}: “{c.quote}”")
+        where = page_label(c) if c.page else f"chars {c.start}-{c.end}"
+        out.append(f"[{c.n}]: {c.title}{link}, {where}: “{c.quote}”")
     return "\n".join(out).rstrip()
+
+
+def page_label(span: Citation | Passage) -> str:
+    """ "p. 4", or "pp. 4–5" for a quote that runs onto the next page ("" for a brief without pages)."""
+    if not span.page:
+        return ""
+    return f"pp. {span.page}–{span.page_end}" if span.page_end else f"p. {span.page}"
 
 
 def compare_table(answer: Answer) -> str:

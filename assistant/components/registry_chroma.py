@@ -3,7 +3,7 @@ the Chroma server, so every process that shares the server (on any machine, with
 the same briefs.
 
 A record is ``id = brief id``, ``document = cleaned text`` and metadata ``{generation, fingerprint,
-path, meta (BriefMeta JSON), committed_at}``; upserting that one record is the atomic commit point of a
+path, meta (BriefMeta JSON), layout (BriefLayout JSON), committed_at}``; upserting that one record is the atomic commit point of a
 brief. Chunk rows are not copied: they are the chunk collection's own documents and metadata
 (``brief_id``, ``generation``, ``idx``, ``start``, ``end``, ``section``), and a chunk counts only while
 its ``(brief_id, generation)`` is the committed one. The revision is a hash of the committed
@@ -28,7 +28,7 @@ from typing import Any
 
 from assistant.components.sentence_index import SentenceIndex
 from assistant.errors import StoreError
-from assistant.models import BriefMeta, ChunkRow, Committed, PreparedBrief, SentenceVectors
+from assistant.models import BriefLayout, BriefMeta, ChunkRow, Committed, PreparedBrief, SentenceVectors
 
 logger = logging.getLogger(__name__)
 
@@ -117,6 +117,13 @@ class ChromaRegistry:
         got = self._call("read", lambda: self._records.get(ids=[brief_id], include=["documents"]))
         return got["documents"][0] if got["ids"] else None
 
+    def brief_layout(self, brief_id: str) -> BriefLayout | None:
+        got = self._call("read", lambda: self._records.get(ids=[brief_id], include=["metadatas"]))
+        if not got["ids"]:
+            return None
+        raw = (got["metadatas"] or [{}])[0].get("layout")
+        return BriefLayout.model_validate_json(raw) if raw else BriefLayout()
+
     def committed(self) -> dict[str, Committed]:
         return {
             i: Committed(r.generation, r.fingerprint, r.path, r.meta.chunks)
@@ -201,6 +208,7 @@ class ChromaRegistry:
             "fingerprint": fingerprint,
             "path": meta.path,
             "meta": meta.model_dump_json(),
+            "layout": brief.layout.model_dump_json(),
             "committed_at": time.time(),
         }
         self._call(

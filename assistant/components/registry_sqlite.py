@@ -1,5 +1,5 @@
 """The embedded registry: a WAL SQLite database under the data dir recording every committed brief, its
-cleaned text, its chunks and their sentence vectors.
+cleaned text and layout (sections, page map), its chunks and their sentence vectors.
 
 One transaction (:meth:`SQLiteRegistry.commit_brief`) commits a brief with its chunks and sentence vectors:
 that is the brief's commit point. Its vectors were written to the vector index before it, under chunk ids
@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from assistant.components import sentence_index
-from assistant.models import BriefMeta, ChunkRow, Committed, PreparedBrief, SentenceVectors
+from assistant.models import BriefLayout, BriefMeta, ChunkRow, Committed, PreparedBrief, SentenceVectors
 
 SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS briefs (
@@ -28,7 +28,8 @@ CREATE TABLE IF NOT EXISTS briefs (
     fingerprint TEXT NOT NULL,
     generation TEXT NOT NULL,
     meta TEXT NOT NULL,
-    text TEXT NOT NULL
+    text TEXT NOT NULL,
+    layout TEXT
 );
 CREATE TABLE IF NOT EXISTS chunks (
     id TEXT PRIMARY KEY,
@@ -57,6 +58,9 @@ class SQLiteRegistry:
         self._conn.execute("PRAGMA synchronous=NORMAL")
         self._conn.execute("PRAGMA foreign_keys=ON")
         self._conn.executescript(SCHEMA)
+        columns = {row[1] for row in self._conn.execute("PRAGMA table_info(briefs)")}
+        if "layout" not in columns:  # a store written before page maps: its briefs have no layout until re-ingested
+            self._conn.execute("ALTER TABLE briefs ADD COLUMN layout TEXT")
         self._lock = threading.RLock()
 
     def close(self) -> None:
@@ -94,6 +98,12 @@ class SQLiteRegistry:
     def brief_text(self, brief_id: str) -> str | None:
         rows = self._query("SELECT text FROM briefs WHERE id=?", (brief_id,))
         return rows[0][0] if rows else None
+
+    def brief_layout(self, brief_id: str) -> BriefLayout | None:
+        rows = self._query("SELECT layout FROM briefs WHERE id=?", (brief_id,))
+        if not rows:
+            return None
+        return BriefLayout.model_validate_json(rows[0][0]) if rows[0][0] else BriefLayout()
 
     # -- ChunkRecords -----------------------------------------------------------------------------
     def chunks(self, ids: Iterable[str]) -> dict[str, ChunkRow]:
@@ -150,8 +160,16 @@ class SQLiteRegistry:
             ).fetchall()
             self._drop(c, [i for i, _ in replaced])
             c.execute(
-                "INSERT INTO briefs(id, path, fingerprint, generation, meta, text) VALUES (?,?,?,?,?,?)",
-                (meta.id, meta.path, brief.fingerprint, brief.generation, meta.model_dump_json(), brief.text),
+                "INSERT INTO briefs(id, path, fingerprint, generation, meta, text, layout) VALUES (?,?,?,?,?,?,?)",
+                (
+                    meta.id,
+                    meta.path,
+                    brief.fingerprint,
+                    brief.generation,
+                    meta.model_dump_json(),
+                    brief.text,
+                    brief.layout.model_dump_json(),
+                ),
             )
             c.executemany(
                 f"INSERT INTO chunks({CHUNK_COLUMNS}) VALUES (?,?,?,?,?,?,?)",

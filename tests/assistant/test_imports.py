@@ -15,6 +15,7 @@ from tests.conftest import ROOT
 SURFACE_MAY_IMPORT = {"assistant.service", "assistant.models", "assistant.errors", "assistant.settings"}
 INGEST_MAY_IMPORT = {
     "assistant.store",
+    "assistant.originals",  # kept PDF originals: persisted beside the store, written just before each commit
     "assistant.models",
     "assistant.protocols",
     "assistant.errors",

@@ -29,7 +29,7 @@ from assistant.service import BriefsService
 from assistant.settings import Settings, configure_offline, get_settings
 from ui.auth import api_keys, read_keys
 from ui.http.mcp_endpoint import McpEndpoint
-from ui.http.routers import ask, chat, documents, health
+from ui.http.routers import ask, chat, documents, files, health
 from ui.http.routers.common import ApiError, error_body, require_key_when_auth_all, status_for
 
 logger = logging.getLogger(__name__)
@@ -80,7 +80,7 @@ def create_app(
             allow_headers=["Authorization", "Content-Type"],
         )
     app.include_router(health.router)
-    for module in (chat, ask, documents):
+    for module in (chat, ask, documents, files):
         app.include_router(module.router, dependencies=[Depends(require_key_when_auth_all)])
     app.router.routes.append(Route("/mcp", mcp))  # an ASGI app; before the web chat, which takes the rest
     if not (with_web and _mount_web(app, service)):

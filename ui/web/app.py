@@ -463,7 +463,7 @@ def mount_web(app: FastAPI, service: BriefsService, path: str = "/") -> FastAPI:
             "auth_message": "Sign in with any user name and an API key (BRIEFS_API_KEYS) as the password.",
         }
     app.add_middleware(UploadGuard, settings=settings)
-    return gr.mount_gradio_app(
+    mounted = gr.mount_gradio_app(
         app,
         build_blocks(service),
         head=UPLOAD_KEY_SCRIPT,
@@ -479,6 +479,24 @@ def mount_web(app: FastAPI, service: BriefsService, path: str = "/") -> FastAPI:
         max_file_size=f"{int(max_mb * 2) + 1}mb",
         **login,
     )
+    if login:
+        app.state.web_session = partial(web_user, app)
+    return mounted
+
+
+def web_user(app: FastAPI, request: Any) -> str | None:
+    """The user signed in to the web chat mounted on ``app`` (from Gradio's session cookie), or None."""
+    from gradio.routes import App
+
+    for route in app.routes:
+        sub = getattr(route, "app", None)
+        if isinstance(sub, App):
+            cookie = request.cookies.get(f"access-token-{sub.cookie_id}") or request.cookies.get(
+                f"access-token-unsecure-{sub.cookie_id}"
+            )
+            user = sub.tokens.get(cookie) if cookie else None
+            return str(user) if user else None
+    return None
 
 
 class UploadGuard:

@@ -1,10 +1,12 @@
 """Static assets of the web chat: the theme (system fonts only: nothing is fetched from the internet),
 the CSS for the rendered answers and sources, and the page script that makes [n] footnotes jump to
-their source and copies the conversation."""
+their source, opens a citation in the reader (ui.web.reader) and copies the conversation."""
 
 from __future__ import annotations
 
 from typing import Any
+
+from ui.web.reader import READER_CSS, READER_JS
 
 CSS = """
 .ba-answer { line-height: 1.55; }
@@ -66,8 +68,9 @@ a.ba-title { padding: 0; }
 .ba-ok { color: #15803d; }
 .dark .ba-fail { color: #f87171; }
 .dark .ba-ok { color: #4ade80; }
+.ba-passage-tools { margin: 2px 0 0 13px; font-size: 0.9em; }
 @media (max-width: 640px) { #ba-sources { max-height: none; } }
-"""
+""" + READER_CSS
 
 # Runs once when the page loads. One delegated listener survives every re-render of the chat.
 JS = """
@@ -90,6 +93,7 @@ JS = """
     ev.stopPropagation();
     activate((a.getAttribute('href') || '').replace(/^#/, ''));
   }, true);
+""" + READER_JS + """
 }
 """
 

@@ -20,6 +20,7 @@ from typing import Any
 from assistant.errors import BriefsError
 from assistant.models import NOT_STATED, Answer, BriefMeta, Citation, Filters, Passage
 from ui.render import answer_markdown
+from ui.web.reader import citation_tools, reader_data
 
 MARKER = re.compile(r"\s*\[(\d+(?:\s*,\s*\d+)*)\]")
 CONTEXT_CHARS = 320  # characters of the surrounding paragraph shown on each side of a cited passage
@@ -280,10 +281,11 @@ def _brief_group_html(cites: list[Citation], turn: int, text_of: TextOf) -> str:
     first, text = cites[0], text_of(cites[0].brief_id)
     blocks = "".join(
         f'<blockquote class="ba-passage">{passage_html(text, group, turn)}</blockquote>'
+        + (f'<div class="ba-passage-tools">{"".join(citation_tools(c, turn) for c in group)}</div>' if text else "")
         for group in sorted(paragraph_groups(cites, text), key=lambda g: min(c.n for c in g))
     )
     head = meta_html(first.title, first.authors, first.organisation, first.date, first.source)
-    return f'<article class="ba-brief"><header>{head}</header>{blocks}</article>'
+    return f'<article class="ba-brief"{reader_data(cites)}><header>{head}</header>{blocks}</article>'
 
 
 def render_sources_html(answer: Answer, service: Any, turn: int = 1, text_of: TextOf | None = None) -> str:

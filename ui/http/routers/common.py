@@ -153,9 +153,14 @@ def check_bearer(
 
 
 def require_key_when_auth_all(request: Request, credentials: Credentials) -> None:
-    """On every endpoint but /healthz: a valid key (read or write) is needed when api_auth_all=True."""
+    """On every endpoint but /healthz: a valid key (read or write) is needed when api_auth_all=True. A browser
+    signed in to the web chat (with an API key as its password) may read too: the reader view and its PDF links
+    fetch from the API with the page's session cookie (``app.state.web_session``, set by ui.web.app)."""
     settings = get_settings_dep(request)
     if settings.api_auth_all:
+        signed_in = getattr(request.app.state, "web_session", None)
+        if credentials is None and signed_in is not None and signed_in(request):
+            return
         check_bearer(credentials, settings)
 
 

@@ -12,9 +12,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, File, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
+from pydantic import Field
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from assistant.models import UPLOAD_SUFFIXES, BriefMeta
+from assistant.models import UPLOAD_SUFFIXES, BriefMeta, BriefText
 from assistant.service import BriefsService
 from ui.http.routers.common import ApiError, ServiceDep, error_body, errors, require_write_key
 from ui.render import public_meta
@@ -27,6 +28,17 @@ FORM_OVERHEAD_BYTES = 1 << 20
 
 class Document(BriefMeta):
     text: str
+
+
+class Reading(BriefText):
+    """What the web reader shows: the whole brief, where its sections and pages lie, and its original file."""
+
+    file_url: str | None = Field(
+        None,
+        description="Where the original file is served (same auth as the API); append #page=N to open it at a "
+        "page, e.g. /v1/files/{id}#page=4. Null when no original is kept (only PDFs' are).",
+        examples=["/v1/files/farm-bill-primer"],
+    )
 
 
 @router.get("", response_model=list[BriefMeta], summary="Every ingested brief with its metadata")
@@ -42,6 +54,20 @@ def list_documents(service: ServiceDep) -> list[dict[str, Any]]:
 )
 def get_document(brief_id: str, service: ServiceDep) -> dict[str, Any]:
     return {**public_meta(service.get_brief(brief_id)), "text": service.brief_text(brief_id)}
+
+
+@router.get(
+    "/{brief_id}/text",
+    response_model=Reading,
+    summary="One brief for reading: cleaned text with its sections, page map and original file",
+    responses=errors(401, 404),
+)
+def read_document(brief_id: str, service: ServiceDep) -> Reading:
+    """Citation offsets [start, end) index into ``text``; ``sections`` give each heading's span; for a PDF,
+    ``pages`` give each page's span (so the page of any offset is known) and ``file_url`` serves the PDF."""
+    reading = service.read_brief(brief_id)
+    url = f"/v1/files/{brief_id}" if reading.file_type else None
+    return Reading.model_validate({**reading.model_dump(), "file_url": url})
 
 
 @router.delete(
