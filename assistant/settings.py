@@ -94,6 +94,20 @@ class RetrievalSettings(BaseModel):
         le=1,
         description="Abstain when names no retrieved brief mentions make up this share of the question's content words.",
     )
+    unknown_word_share: float = Field(
+        0.3,
+        ge=0,
+        le=1,
+        description="Abstain when words no brief uses at all carry this share of the question's content-word weight "
+        "(IDF), in a library of at least unknown_word_min_passages passages: 'measles outbreaks' where no brief "
+        "mentions measles.",
+    )
+    unknown_word_min_passages: int = Field(
+        1000,
+        ge=0,
+        description="Library size (passages) from which a word no brief uses says the question is off-topic: a small "
+        "library lacks many ordinary words ('single'), a large one lacks only what it does not cover.",
+    )
 
 
 class AnswerSettings(BaseModel):

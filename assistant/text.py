@@ -57,6 +57,7 @@ QUESTION_WORDS = {
     "give",
     "summarise",
     "summarize",
+    "gist",
     "there",
     # hedges and scaffolding that say how the value is wanted, not what it is about ("Roughly how many … still …")
     "roughly",

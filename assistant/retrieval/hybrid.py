@@ -138,6 +138,9 @@ class HybridRetriever:
         unknown = self._unknown_names(question)
         if unknown:
             return best * 0.5, f"no brief mentions {', '.join(unknown)}"
+        words, share = self._unknown_words(question)
+        if share >= cfg.unknown_word_share:
+            return best * (1 - share), f"no brief uses the words {', '.join(words)}"
         names = entities(query)
         if names:
             coverage, missing = self._entity_coverage(names, passages)
@@ -166,6 +169,19 @@ class HybridRetriever:
             if tokens and len(unknown) == len(tokens):
                 out.append(name)
         return out
+
+    def _unknown_words(self, question: str) -> tuple[list[str], float]:
+        """The question's content words that no brief uses, and the share of the question's weight they carry (a
+        rare word weighs more, so "measles" outweighs "recent")."""
+        keyword = self.store.keyword_index()
+        terms = set(content_terms(question, drop_question_words=True))
+        if keyword is None or not terms or keyword.size < self.settings.retrieval.unknown_word_min_passages:
+            return [], 0.0
+        _, unknown = keyword.unknown(question)
+        missing = sorted(terms & set(unknown))
+        weights = self.store.term_weights(terms)
+        total = sum(weights.values())
+        return missing, (sum(weights[t] for t in missing) / total if total else 0.0)
 
     def _entity_coverage(self, names: list[str], passages: list[Passage]) -> tuple[float, list[str]]:
         """Best share of ``names`` that one brief's retrieved passages (and metadata) mention."""

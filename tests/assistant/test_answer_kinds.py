@@ -86,3 +86,19 @@ def test_the_interpretation_travels_with_the_answer(assistant: BriefsService) ->
     assert answer.interpretation is not None
     assert answer.interpretation.kind == "fact" and answer.interpretation.answer_types == ["number"]
     assert answer.interpretation.notes[0].startswith("a fact question; expecting number")
+
+
+def test_words_no_brief_uses_make_a_question_off_topic_in_a_large_library(ingested_dir, embedder) -> None:  # type: ignore[no-untyped-def]
+    """'Measles' is in no brief: with the size guard lowered to the tiny library the question is off-topic and the
+    reason names the word; at the default guard a small library answers questions with words it happens to lack."""
+    from tests.conftest import test_settings
+
+    question = "Which Arctic shipping routes did measles quarantines close?"
+    small = BriefsService(test_settings(data_dir=ingested_dir), embedder=embedder)
+    assert "measl" not in (small.ask(question).abstain_reason or "")
+    settings = test_settings(data_dir=ingested_dir)
+    settings.retrieval.unknown_word_min_passages = 0
+    large = BriefsService(settings, embedder=embedder)
+    answer = large.ask(question)
+    assert answer.abstained and answer.abstain_reason and "measl" in answer.abstain_reason
+    assert not large.ask("Which icebreakers does the Arctic brief recommend?").abstained
