@@ -118,7 +118,8 @@ class BriefsService:
         """Load the store, the models and the keyword index now, so that errors surface here rather than on the
         first request, and the first question pays for none of it."""
         _ = self.store, self.answerer
-        self.store.keyword_index()
+        if self.store.keyword_index() is not None:  # a first retrieval loads the text utilities too
+            self.retrieve("warm up the models", top_k=1)
 
     def prepare(self) -> dict[str, str]:
         """Load the configured embedder now, exporting its ONNX model the first time (``make install`` does this

@@ -193,6 +193,7 @@ class OnnxEmbedder:
         options.inter_op_num_threads = 1
         # idle threads sleep rather than spin: the machine is shared with parsing, Chroma and other processes
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        options.add_session_config_entry("session.set_denormal_as_zero", "1")  # no slow paths on tiny floats
         options.log_severity_level = 3
         self._session = ort.InferenceSession(
             str(self.onnx_path), options, providers=["CPUExecutionProvider"]

@@ -121,3 +121,47 @@ def test_both_probes_answer_before_any_web_framework_is_imported(path: str) -> N
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=ROOT)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split(" ", 1) == [("200" if path == "/healthz" else "503"), "[]\n"]
+
+
+def test_briefs_serve_answers_healthz_then_readyz_warming_then_ready(ingested_dir: Path) -> None:
+    """A real ``briefs serve`` process on loopback: once it listens, /healthz answers 200 on every try, /readyz
+    answers 503 ``warming`` until the app and the store are loaded and 200 ``ready`` from then on."""
+    import socket
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    url = f"http://127.0.0.1:{port}"
+    cmd = [sys.executable, "-m", "ui.cli", "serve", "--settings", "test", "--no-web", "--port", str(port),
+           "--data-dir", str(ingested_dir)]  # fmt: skip
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT)
+    try:
+        deadline = time.monotonic() + 120
+        while True:  # until it listens
+            try:
+                first = httpx.get(f"{url}/healthz", timeout=5)
+                break
+            except httpx.TransportError:
+                assert proc.poll() is None and time.monotonic() < deadline, "briefs serve did not listen"
+                time.sleep(0.02)
+        assert first.status_code == 200 and first.json() == {"status": "ok"}
+        states: list[tuple[int, str]] = []
+        while not states or states[-1][0] != 200:
+            r = httpx.get(f"{url}/readyz", timeout=5)
+            states.append((r.status_code, r.json()["status"]))
+            assert httpx.get(f"{url}/healthz", timeout=5).status_code == 200  # answers throughout the warm-up
+            assert proc.poll() is None and time.monotonic() < deadline, states[-3:]
+            time.sleep(0.02)
+        # building the app (FastAPI, the routers) and loading the store take far longer than one poll
+        assert states[0] == (503, "warming") and set(states[:-1]) == {(503, "warming")}, states[:3]
+        assert states[-1] == (200, "ready")
+        r = httpx.post(f"{url}/v1/ask", json={"question": QUESTION}, timeout=60)
+        assert r.status_code == 200 and r.json()["citations"]
+        assert httpx.get(f"{url}/readyz", timeout=5).json()["status"] == "ready"
+    finally:
+        proc.terminate()
+        proc.wait(15)
