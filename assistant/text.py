@@ -79,11 +79,26 @@ def _stopwords() -> frozenset[str]:
     }
 
 
+# Optional dependencies that ``import nltk`` loads, each behind ``try: ... except ImportError``, for collocation
+# metrics and classifiers this code never uses: scipy.stats, and scikit-learn with pandas (2-4 s of a cold question).
+_NLTK_SKIPS = ("scipy.stats", "sklearn")
+
+
 @lru_cache(maxsize=1)
 def _nltk():  # type: ignore[no-untyped-def]
+    """nltk (punkt, stopwords), imported without its optional scientific stack when nothing has loaded it yet."""
     import importlib.util
+    import sys
 
-    import nltk
+    hidden = [] if "nltk" in sys.modules else [m for m in _NLTK_SKIPS if m not in sys.modules]
+    for name in hidden:
+        sys.modules[name] = None  # type: ignore[assignment]  # makes ``import name`` raise ImportError
+    try:
+        import nltk
+    finally:
+        for name in hidden:  # importable again for whoever needs them
+            if name in sys.modules and sys.modules[name] is None:
+                del sys.modules[name]
 
     spec = importlib.util.find_spec("llama_index.core")
     if spec and spec.submodule_search_locations:

@@ -1,7 +1,7 @@
 """Warm answering at scale: the CRS store copied 10x and 100x under other brief ids (reusing its vectors and
 sentence vectors, so nothing is re-embedded), each served by ``briefs serve`` and asked over HTTP.
 
-    python -m benchmarks.scale_bench [--scales 1,10,100] [--questions 40] [--reuse]
+    python -m benchmarks.scale_bench [--scales 1,10,100] [--questions 40] [--reuse] [--build-only]
 
 Per scale: briefs and chunks; the time to build the copies (through ``BriefStore.write_brief``, the real write
 path) and the BM25 index; the server's time to /readyz; warm ``/v1/ask`` latency p50/p95 measured by the client,
@@ -194,6 +194,7 @@ def main() -> None:
     parser.add_argument("--scales", default="1,10,100")
     parser.add_argument("--questions", type=int, default=40)
     parser.add_argument("--reuse", action="store_true", help="reuse scaled stores built by an earlier run")
+    parser.add_argument("--build-only", action="store_true", help="build the scaled stores, measure nothing")
     args = parser.parse_args()
     configure()
     if not (CRS_DATA / "registry.sqlite3").is_file():
@@ -204,12 +205,16 @@ def main() -> None:
     for scale in sorted(int(s) for s in args.scales.split(",")):
         data = CRS_DATA if scale == 1 else RESULTS / f"crs-data-x{scale}"
         built = build(CRS_DATA, scale, args.reuse) if scale > 1 else {}
+        if args.build_only:
+            continue
         briefs, chunks = counts(data)
         measured = serve_and_ask(data, qs)
         results[f"{scale}x"] = {"briefs": briefs, "chunks": chunks, **built, **measured, "disk_mb": disk(data)}
         r = results[f"{scale}x"]
         print(f"{scale:>4}x {briefs:6d} briefs {chunks:7d} chunks | ask p50 {r['p50_ms']:.0f} p95 {r['p95_ms']:.0f} ms | "
               f"RSS {r['rss_mb']:.0f} MiB | disk {r['disk_mb']['total']:.0f} MiB | {load()}", flush=True)  # fmt: skip
+    if args.build_only:
+        return
     rows = []
     previous: dict[str, Any] | None = None
     for name, r in results.items():

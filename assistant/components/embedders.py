@@ -13,6 +13,7 @@ vectors were made with and refuses to be queried by another (see :meth:`assistan
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import importlib.util
 import logging
@@ -99,6 +100,11 @@ class SentenceTransformerEmbedder:
             getattr(self.model, "get_embedding_dimension", self.model.get_sentence_embedding_dimension)() or 0
         )
         self._lock = threading.Lock()
+        # Counting tokens (chunking, in the parsing thread) and offsets get their own tokenizer: a transformers fast
+        # tokenizer sets padding and truncation on its Rust backend per call, so sharing the model's with a
+        # concurrent ``encode`` leaves that batch unpadded ("Unable to create tensor ...").
+        self._tokenizer = copy.deepcopy(self.model.tokenizer)
+        self._tokenizer_lock = threading.Lock()
         self._pool: Any = None  # sentence-transformers' pool dict (input/output queues, processes)
 
     def embed(self, texts: Sequence[str], batch_size: int | None = None) -> np.ndarray:
@@ -146,9 +152,10 @@ class SentenceTransformerEmbedder:
                         show_progress_bar=False,
                     ),
                 )
-        encoded = self.model.tokenizer(
-            list(texts), return_offsets_mapping=True, truncation=True, max_length=self.max_tokens
-        )
+        with self._tokenizer_lock:
+            encoded = self._tokenizer(
+                list(texts), return_offsets_mapping=True, truncation=True, max_length=self.max_tokens
+            )
         vectors = np.stack([o["sentence_embedding"].float().numpy() for o in outputs]).astype(np.float32)
         per_text: list[SentenceVectors] = []
         for o, ids, offsets, text, text_spans in zip(
@@ -213,10 +220,11 @@ class SentenceTransformerEmbedder:
             self._pool = None
 
     def count_tokens(self, text: str) -> int:
-        return len(self.model.tokenizer.tokenize(text))
+        return len(self.tokenize(text))
 
     def tokenize(self, text: str) -> list[str]:
-        return self.model.tokenizer.tokenize(text)
+        with self._tokenizer_lock:
+            return list(self._tokenizer.tokenize(text))
 
 
 def make_embedder(settings: Settings) -> SentenceTransformerEmbedder | OnnxEmbedder:

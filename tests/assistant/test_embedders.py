@@ -147,3 +147,33 @@ def test_a_store_from_before_the_record_answers_the_reference_backend_only(tmp_p
     )
     with pytest.raises(ConfigError, match="recorded before embedder fingerprints were"):
         BriefsService(settings, embedder=FakeEmbedder()).store.check_embedder(RenamedEmbedder("onnx/model/int8/abc"))
+
+
+@pytest.mark.parametrize("which", ["st_embedder", "embedder"])
+def test_embedding_while_another_thread_counts_tokens_gives_the_same_vectors(which: str, request: Any) -> None:
+    """Ingest counts tokens (chunking) in one thread while another embeds: the tokenizer state is not shared."""
+    import threading
+
+    emb = request.getfixturevalue(which)
+    texts = [t for t in TEXTS if t] * 4
+    expected = emb.embed(texts)
+    stop, errors = threading.Event(), []
+
+    def count() -> None:
+        try:
+            while not stop.is_set():
+                emb.count_tokens(TEXTS[-1])
+        except Exception as e:  # noqa: BLE001  # reported by the test
+            errors.append(e)
+
+    counter = threading.Thread(target=count)
+    counter.start()
+    try:
+        for _ in range(5):
+            np.testing.assert_allclose(emb.embed(texts), expected, atol=1e-5)
+            vectors, _sentences = emb.embed_with_sentences(texts, [_spans(t) for t in texts])
+            np.testing.assert_allclose(vectors, expected, atol=1e-5)
+    finally:
+        stop.set()
+        counter.join()
+    assert not errors, errors
