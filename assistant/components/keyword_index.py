@@ -1,5 +1,10 @@
-"""BM25 over the committed chunks: llama-index's ``BM25Retriever`` on bm25s, persisted under the data dir and
-rebuilt whenever the registry revision changes.
+"""BM25 over the committed chunks, built with bm25s (its Lucene scoring, English stopwords, Snowball stems) and
+persisted as plain NumPy arrays that are memory-mapped when loaded: opening the index of half a million chunks
+reads almost nothing, and answering a question imports neither bm25s nor scipy nor llama-index.
+
+The index is rebuilt whenever the registry revision changes (see :meth:`assistant.store.BriefStore.keyword_index`).
+What each chunk is indexed as (``brief_id: <id>`` then its text) and how a query is tokenised are those of
+llama-index's ``BM25Retriever``, which this replaces, so rankings are unchanged.
 
 >>> index = KeywordIndex.build(registry.all_chunks(), registry.revision())   # doctest: +SKIP
 >>> index.search("icebreaker fleet", k=5)                                    # doctest: +SKIP
@@ -7,8 +12,12 @@ rebuilt whenever the registry revision changes.
 
 from __future__ import annotations
 
+import json
 import logging
+import re
 import shutil
+import threading
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -18,35 +27,91 @@ from assistant.models import ChunkRow
 
 logger = logging.getLogger(__name__)
 
+FORMAT = 2  # 1 was llama-index's BM25Retriever folder
+TOKEN_PATTERN = r"(?u)\b\w\w+\b"
+ARRAYS = ("data", "indices", "indptr", "brief_codes", "ids")
+
+
+def indexed_text(chunk: ChunkRow) -> str:
+    """What BM25 sees of a chunk (its brief id is searchable too, as it was under llama-index)."""
+    return f"brief_id: {chunk.brief_id}\n\n{chunk.text}"
+
 
 class KeywordIndex:
-    """BM25 over committed chunks, for one registry revision."""
+    """BM25 over committed chunks, for one registry revision.
 
-    def __init__(self, retriever: Any, revision: int) -> None:
-        self.retriever = retriever
+    ``data``/``indices``/``indptr`` are the token x document score matrix in CSC form (bm25s's eager index);
+    ``ids`` the chunk ids, ``brief_codes`` each chunk's brief as an index into ``briefs``.
+    """
+
+    def __init__(self, revision: int, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
         self.revision = revision
-        self.ids: list[str] = [c["node_id"] for c in retriever.corpus]
-        self.brief_of = np.array([c.get("brief_id", "") for c in retriever.corpus], dtype=object)
+        self.vocab: dict[str, int] = meta["vocab"]
+        self.stopwords = frozenset(meta["stopwords"])
+        self.briefs: list[str] = meta["briefs"]
+        self.num_docs = int(meta["num_docs"])
+        self._arrays = arrays
+        self._split = re.compile(meta.get("token_pattern", TOKEN_PATTERN)).findall
+        self._code = {b: i for i, b in enumerate(self.briefs)}
+
+    @cached_property
+    def ids(self) -> list[str]:
+        """Every indexed chunk id, in index order (decoded on first use)."""
+        return [i.decode() for i in self._arrays["ids"]]
 
     @classmethod
     def build(cls, chunks: list[ChunkRow], revision: int) -> KeywordIndex | None:
         if not chunks:
             return None
-        from llama_index.core.schema import BaseNode, TextNode
-        from llama_index.retrievers.bm25 import BM25Retriever
+        import bm25s
+        import Stemmer
 
         logging.getLogger("bm25s").setLevel(logging.WARNING)  # bm25s sets DEBUG on import
-        nodes: list[BaseNode] = [
-            TextNode(id_=c.id, text=c.text, metadata={"brief_id": c.brief_id}) for c in chunks
-        ]
-        return cls(BM25Retriever.from_defaults(nodes=nodes, similarity_top_k=10), revision)
+        tokens = bm25s.tokenize(
+            [indexed_text(c) for c in chunks],
+            stopwords="en",
+            stemmer=Stemmer.Stemmer("english"),
+            token_pattern=TOKEN_PATTERN,
+            show_progress=False,
+        )
+        bm25 = bm25s.BM25()
+        bm25.index(tokens, show_progress=False)
+        briefs = sorted({c.brief_id for c in chunks})
+        code = {b: i for i, b in enumerate(briefs)}
+        meta = {
+            "format": FORMAT,
+            "num_docs": len(chunks),
+            "token_pattern": TOKEN_PATTERN,
+            "stopwords": sorted(bm25s.stopwords.STOPWORDS_EN),
+            "vocab": {str(k): int(v) for k, v in bm25.vocab_dict.items()},
+            "briefs": briefs,
+        }
+        width = max(len(c.id.encode()) for c in chunks)
+        arrays: dict[str, np.ndarray] = {
+            "data": np.asarray(bm25.scores["data"], dtype=np.float32),
+            "indices": np.asarray(bm25.scores["indices"], dtype=np.int32),
+            "indptr": np.asarray(bm25.scores["indptr"], dtype=np.int64),
+            "brief_codes": np.array([code[c.brief_id] for c in chunks], dtype=np.int32),
+            "ids": np.array([c.id.encode() for c in chunks], dtype=f"S{width}"),
+        }
+        return cls(revision, meta, arrays)
 
     def persist(self, folder: Path) -> None:
         """Write to a temporary folder, then swap it in: a crash leaves the old index or none, never half of one."""
         tmp = folder.with_name(folder.name + ".tmp")
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir(parents=True)
-        self.retriever.persist(str(tmp), show_progress=False)
+        meta = {
+            "format": FORMAT,
+            "num_docs": self.num_docs,
+            "token_pattern": TOKEN_PATTERN,
+            "stopwords": sorted(self.stopwords),
+            "vocab": self.vocab,
+            "briefs": self.briefs,
+        }
+        (tmp / "meta.json").write_text(json.dumps(meta))
+        for name in ARRAYS:
+            np.save(tmp / f"{name}.npy", self._arrays[name])
         (tmp / "revision").write_text(str(self.revision))
         old = folder.with_name(folder.name + ".old")
         shutil.rmtree(old, ignore_errors=True)
@@ -57,59 +122,78 @@ class KeywordIndex:
 
     @classmethod
     def load(cls, folder: Path, revision: int) -> KeywordIndex | None:
+        """The persisted index of ``revision``, memory-mapped; None when absent, stale or of an older format."""
         try:
             if int((folder / "revision").read_text()) != revision:
                 return None
-            from llama_index.retrievers.bm25 import BM25Retriever
-
-            return cls(BM25Retriever.from_persist_dir(str(folder)), revision)
-        except (OSError, ValueError) as e:
+            meta = json.loads((folder / "meta.json").read_text())
+            if meta.get("format") != FORMAT:
+                return None
+            arrays = {n: np.load(folder / f"{n}.npy", mmap_mode="r") for n in ARRAYS}
+            return cls(revision, meta, arrays)
+        except (OSError, ValueError, KeyError) as e:
             logger.info("keyword index at %s not usable (%s); rebuilding", folder, e)
             return None
 
+    def query_tokens(self, query: str) -> list[int]:
+        """Vocabulary ids of the query's stems (lower-cased words of two or more characters, stopwords dropped)."""
+        return [self.vocab[s] for s in self.stems(query) if s in self.vocab]
+
+    def stems(self, text: str) -> list[str]:
+        """The words of ``text`` as the index tokenises and stems them (stopwords dropped)."""
+        words = [w for w in self._split(text.lower()) if w not in self.stopwords]
+        return list(_stemmer().stemWords(words))
+
     def unknown(self, text: str) -> tuple[list[str], list[str]]:
         """The words of ``text`` tokenised and stemmed as the index is, and those of them no chunk contains."""
-        import bm25s
-
-        r = self.retriever
-        tokens = bm25s.tokenize(text, stemmer=r.stemmer, token_pattern=r.token_pattern, show_progress=False,
-                                return_ids=False)
-        words = tokens[0] if tokens and isinstance(tokens[0], list) else []
-        return words, [w for w in words if w not in r.bm25.vocab_dict]
+        words = self.stems(text)
+        return words, [w for w in words if w not in self.vocab]
 
     def document_frequency(self, stems: set[str]) -> dict[str, int]:
         """In how many chunks each stem occurs (0 for a word no brief uses)."""
-        bm25 = self.retriever.bm25
-        indptr = bm25.scores["indptr"]
+        indptr = self._arrays["indptr"]
         out = {}
         for stem in stems:
-            i = bm25.vocab_dict.get(stem)
+            i = self.vocab.get(stem)
             out[stem] = 0 if i is None else int(indptr[i + 1] - indptr[i])
         return out
 
     @property
     def size(self) -> int:
-        return int(self.retriever.bm25.scores["num_docs"])
+        return self.num_docs
 
     def search(self, query: str, k: int, allowed: set[str] | None = None) -> list[tuple[str, float]]:
-        import bm25s
-
-        r = self.retriever
-        tokens = bm25s.tokenize(query, stemmer=r.stemmer, token_pattern=r.token_pattern, show_progress=False)
-        if not tokens.vocab:
+        """(chunk id, BM25 score) of the ``k`` best chunks with a positive score, within ``allowed`` briefs."""
+        tokens = self.query_tokens(query)
+        if not tokens:
             return []
-        mask = None
+        a = self._arrays
+        data, indices, indptr = a["data"], a["indices"], a["indptr"]
+        scores = np.zeros(self.num_docs, dtype=np.float32)
+        for t in tokens:  # a token's postings hold each document once, so a plain fancy-index add is exact
+            lo, hi = int(indptr[t]), int(indptr[t + 1])
+            scores[indices[lo:hi]] += data[lo:hi]
         if allowed is not None:
-            mask = np.fromiter(
-                (b in allowed for b in self.brief_of), dtype=np.float32, count=len(self.brief_of)
-            )
-            if not mask.any():
+            keep = np.zeros(len(self.briefs), dtype=bool)
+            keep[[self._code[b] for b in allowed if b in self._code]] = True
+            if not keep.any():
                 return []
-        k = min(k, len(self.ids))
-        idx, scores = r.bm25.retrieve(tokens, k=k, weight_mask=mask, show_progress=False, n_threads=1)
-        out = []
-        for i, s in zip(idx[0], scores[0], strict=True):
-            node_id = i["node_id"] if isinstance(i, dict) else self.ids[int(i)]
-            if s > 0:
-                out.append((node_id, float(s)))
-        return out
+            scores[~keep[a["brief_codes"]]] = 0.0
+        k = min(k, self.num_docs)
+        top = np.argpartition(-scores, k - 1)[:k] if k < self.num_docs else np.arange(self.num_docs)
+        top = top[np.lexsort((top, -scores[top]))]  # best first; ties by index order
+        ids = a["ids"]
+        return [(ids[i].decode(), float(scores[i])) for i in top if scores[i] > 0]
+
+
+_local = threading.local()
+
+
+def _stemmer() -> Any:
+    """This thread's English Snowball stemmer (PyStemmer objects are not thread-safe; bm25s stems with them)."""
+    stemmer = getattr(_local, "stemmer", None)
+    if stemmer is None:
+        import Stemmer
+
+        stemmer = _local.stemmer = Stemmer.Stemmer("english")
+    return stemmer

@@ -97,10 +97,14 @@ class HybridRetriever:
         briefs = self.briefs()
         kept: list[Passage] = []
         kept_terms: list[set[str]] = []
+        seen_texts: set[str] = set()
         for cid in order:
             row = rows.get(cid)
             if row is None or row.brief_id not in briefs:
                 continue  # not committed (interrupted ingest) or just deleted
+            if row.text in seen_texts:
+                continue  # the same text as a passage kept or dropped above (a copied brief): same verdict
+            seen_texts.add(row.text)
             terms = set(content_terms(row.text))
             if any(jaccard(terms, t) >= self.settings.retrieval.dedupe_threshold for t in kept_terms):
                 continue

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from assistant.protocols import Embedder, Generator, SentenceEmbedder
-from tests.conftest import FakeEmbedder, ScriptedGenerator
+from tests.conftest import FakeEmbedder, ScriptedGenerator, test_settings
 
 TEXTS = [
     "Russia has expanded its icebreaker fleet.",
@@ -62,10 +62,8 @@ class TestFakeEmbedder(EmbedderContract):
         return FakeEmbedder()
 
 
-class TestSentenceTransformerEmbedder(EmbedderContract):
-    @pytest.fixture
-    def emb(self, embedder: Any) -> Any:
-        return embedder
+class SentenceEmbedderContract(EmbedderContract):
+    """What an embedder that pools sentence vectors from the same pass (late chunking) must also do."""
 
     def test_sentence_vectors_come_from_the_same_pass(self, emb: Any) -> None:
         assert isinstance(emb, SentenceEmbedder)
@@ -78,6 +76,36 @@ class TestSentenceTransformerEmbedder(EmbedderContract):
         assert all(
             float(sentences[0].vectors[i] @ alone[i]) > 0.6 for i in range(2)
         )  # pooled in context, close to alone
+
+    def test_one_sentence_vector_set_per_text_even_without_spans(self, emb: Any) -> None:
+        vectors, sentences = emb.embed_with_sentences(["One. Two.", ""], [[(0, 4), (5, 9)], []])
+        assert vectors.shape == (2, emb.dim) and len(sentences) == 2
+        assert sentences[0].spans == [(0, 4), (5, 9)] and sentences[1].spans == []
+
+    def test_fingerprint_names_the_backend(self, emb: Any) -> None:
+        assert emb.fingerprint.split("/")[0] in ("onnx", "sentence-transformers") and emb.name in emb.fingerprint
+
+
+class TestSentenceTransformerEmbedder(SentenceEmbedderContract):
+    @pytest.fixture
+    def emb(self, st_embedder: Any) -> Any:
+        return st_embedder
+
+
+class TestOnnxEmbedder(SentenceEmbedderContract):
+    """The default embedder: ONNX Runtime, int8 weights."""
+
+    @pytest.fixture
+    def emb(self, embedder: Any) -> Any:
+        return embedder
+
+
+class TestOnnxEmbedderFp32(SentenceEmbedderContract):
+    @pytest.fixture
+    def emb(self) -> Any:
+        from assistant.components.embedders import make_embedder
+
+        return make_embedder(test_settings(embed_precision="fp32"))
 
 
 class GeneratorContract:

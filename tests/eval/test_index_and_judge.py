@@ -30,7 +30,7 @@ def _dataset(folder: Path) -> EvalDataset:
     )
 
 
-def test_index_is_built_once_and_rebuilt_when_sources_or_chunking_change(tmp_path: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+def test_index_is_built_once_and_rebuilt_when_sources_chunking_or_embedder_change(tmp_path: Path, embedder) -> None:  # type: ignore[no-untyped-def]
     (tmp_path / "src").mkdir()
     (tmp_path / "src" / "water.md").write_text(TEXT)
     ds, cache = _dataset(tmp_path), tmp_path / "cache"
@@ -47,6 +47,8 @@ def test_index_is_built_once_and_rebuilt_when_sources_or_chunking_change(tmp_pat
     )  # cached: not re-ingested
     assert first.data_dir.parent == cache and first.chroma_url is None
     assert index_key(ds.sources, test_settings(chunk={"size": 64})) != index_key(ds.sources, test_settings())
+    for other in ({"embedder": "sentence-transformers"}, {"embed_precision": "fp32"}):
+        assert index_key(ds.sources, test_settings(**other)) != index_key(ds.sources, test_settings())
     (tmp_path / "src" / "water.md").write_text(TEXT + "\nA new paragraph.\n")
     assert (
         prepare_index(ds, test_settings(), cache, BriefsService(test_settings(), embedder=embedder)).data_dir
