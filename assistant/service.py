@@ -154,6 +154,12 @@ class BriefsService:
         self._warming = threading.Thread(target=run, name="warm-up", daemon=True)
         self._warming.start()
 
+    def wait_until_warm(self, timeout: float | None = None) -> str:
+        """Block until :meth:`start_warm_up` has finished (or ``timeout``); returns :meth:`readiness`'s state."""
+        if self._warming is not None:
+            self._warming.join(timeout)
+        return self.readiness()[0]
+
     def readiness(self) -> tuple[str, str | None]:
         """("warming" | "ready" | "failed", the error): whether :meth:`start_warm_up` has finished. Without a
         background warm-up, this warms up now."""

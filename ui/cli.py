@@ -282,22 +282,36 @@ def serve(host: str | None, port: int | None, no_web: bool, settings: Any) -> No
         failure.append(error)
         server.should_exit = True
 
+    url = f"http://{settings.host}:{settings.port}"
+
+    def ready() -> None:  # once the app serves and the store and models are loaded: where to go, what is loaded
+        if service.wait_until_warm() == "ready":
+            click.echo(ready_banner(url, len(service.list_briefs()), with_web=not no_web))
+
     level = logging.getLogger().getEffectiveLevel()
     server = uvicorn.Server(
         uvicorn.Config(
-            DeferredApp(build, on_failure=stop),
+            DeferredApp(build, on_failure=stop, on_ready=ready),
             host=settings.host,
             port=settings.port,
             log_level="info" if level <= logging.INFO else "warning",
         )
     )
-    url = f"http://{settings.host}:{settings.port}"
-    click.echo(
-        f"Serving briefs from {settings.data_dir} at {url}  (API docs: {url}/docs; OpenAI base_url: {url}/v1)"
-    )
+    click.echo(f"Starting: briefs from {settings.data_dir}, at {url} (/healthz answers now, /readyz once warm)")
     server.run()
     if failure:
         raise click.ClickException(str(failure[0]))
+
+
+def ready_banner(url: str, briefs: int, with_web: bool = True) -> str:
+    """What `briefs serve` prints once it answers questions."""
+    lines = [f"Ready: {briefs} brief{'s' if briefs != 1 else ''} loaded."]
+    if with_web:
+        lines.append(f"  Chat:     {url}/")
+    lines += [f"  API docs: {url}/docs  (OpenAI base_url: {url}/v1)", f"  MCP:      {url}/mcp"]
+    if not briefs:
+        lines.append("  No briefs yet: briefs ingest <folder>, or upload one in the chat.")
+    return "\n".join(lines)
 
 
 @cli.command("mcp")

@@ -380,8 +380,13 @@ def test_briefs_serve_prints_its_url_and_answers(api_settings: Settings) -> None
                 pass
             assert proc.poll() is None and time.monotonic() < deadline, "briefs serve did not become ready"
             time.sleep(0.2)
-        assert httpx.get(f"http://127.0.0.1:{port}/readyz").json()["briefs"] >= 5
+        briefs = httpx.get(f"http://127.0.0.1:{port}/readyz").json()["briefs"]
+        assert briefs >= 5
         assert ask(f"http://127.0.0.1:{port}", ANSWERED)["citations"]
+        # once ready it says so, once: how many briefs are loaded and where the API docs and the MCP endpoint are
+        banner = [proc.stdout.readline() for _ in range(3)] if proc.stdout else []
+        assert banner[0].strip() == f"Ready: {briefs} briefs loaded.", banner
+        assert f"http://127.0.0.1:{port}/docs" in banner[1] and f"http://127.0.0.1:{port}/mcp" in banner[2], banner
     finally:
         proc.terminate()
         proc.wait(15)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import threading
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
@@ -28,9 +29,15 @@ Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 class DeferredApp:
     """An ASGI app that builds the real one (``build()``, run in a thread) after the server has started."""
 
-    def __init__(self, build: Callable[[], Any], on_failure: Callable[[BaseException], None] | None = None) -> None:
+    def __init__(
+        self,
+        build: Callable[[], Any],
+        on_failure: Callable[[BaseException], None] | None = None,
+        on_ready: Callable[[], None] | None = None,
+    ) -> None:
         self._build = build
         self._on_failure = on_failure
+        self._on_ready = on_ready  # called in a thread once the app serves requests
         self._app: Any = None
         self._error: BaseException | None = None
         self._ready: asyncio.Event | None = None
@@ -89,6 +96,8 @@ class DeferredApp:
             self._app = app
             self._ready.set()
             logger.info("app built in %.1fs", time.perf_counter() - t0)
+            if self._on_ready is not None:
+                threading.Thread(target=self._on_ready, name="on-ready", daemon=True).start()
             await self._stop.wait()
 
 
