@@ -99,7 +99,7 @@ class RetrieveResponse(BaseModel):
     "/ask",
     response_model=Answer,
     summary="Answer a question with verified [n] citations",
-    responses=errors(401, 409, 422, 502, 503),
+    responses=errors(400, 401, 409, 422, 502, 503),
 )
 def ask(body: AskBody, service: ServiceDep) -> Answer:
     return service.ask(body.question, history=body.history, filters=body.filters, top_k=body.top_k)
@@ -107,7 +107,7 @@ def ask(body: AskBody, service: ServiceDep) -> Answer:
 
 @router.post(
     "/ask/stream",
-    responses=errors(401, 409, 422, 503),
+    responses=errors(400, 401, 409, 422, 503),
     summary="Stream an answer: 'delta' events with draft text, then one 'answer' event",
     response_class=StreamingResponse,
 )
@@ -130,7 +130,7 @@ def _frames(first: StreamEvent | None, rest: Iterator[StreamEvent]) -> Iterator[
 
 @router.post(
     "/retrieve",
-    responses=errors(401, 422, 503),
+    responses=errors(400, 401, 422, 503),
     response_model=RetrieveResponse,
     summary="Ranked passages with scores and brief metadata",
 )

@@ -61,6 +61,29 @@ class ChatMessage(BaseModel):
         return self.content or ""
 
 
+USER_MESSAGE: dict[str, Any] = {
+    "description": "At least one message has role 'user' and content with text.",
+    "type": "object",
+    "required": ["role", "content"],
+    "properties": {
+        "role": {"const": "user"},
+        "content": {
+            "anyOf": [
+                {"type": "string", "pattern": "\\S"},
+                {
+                    "type": "array",
+                    "contains": {
+                        "type": "object",
+                        "required": ["type", "text"],
+                        "properties": {"type": {"const": "text"}, "text": {"type": "string", "pattern": "\\S"}},
+                    },
+                },
+            ]
+        },
+    },
+}
+
+
 class ChatBody(BaseModel):
     """OpenAI chat request; unknown OpenAI parameters (temperature, n, user…) are accepted and ignored."""
 
@@ -86,6 +109,8 @@ class ChatBody(BaseModel):
         description=f"The conversation; the last user message is the question (at most {MAX_QUESTION_CHARS} characters), "
         f"earlier user and assistant messages are its history; at most {MAX_MESSAGES} messages and "
         f"{MAX_CONVERSATION_CHARS:,} characters in all. Other roles are ignored.",
+        # what split_conversation requires, said in the schema so that clients and generators know it
+        json_schema_extra={"contains": USER_MESSAGE},
     )
     stream: bool = Field(
         False,
@@ -96,7 +121,7 @@ class ChatBody(BaseModel):
 
 
 def split_conversation(messages: list[ChatMessage]) -> tuple[str, list[Turn]]:
-    """(question, history): the last user message, and the user/assistant turns before it."""
+    """(question, history): the last user message with text, and the user/assistant turns before it."""
     total = sum(len(m.text()) for m in messages)
     if total > MAX_CONVERSATION_CHARS:
         raise ApiError(
@@ -105,8 +130,11 @@ def split_conversation(messages: list[ChatMessage]) -> tuple[str, list[Turn]]:
             f"{MAX_CONVERSATION_CHARS:,}; send fewer or shorter earlier turns.",
             "conversation_too_long",
         )
-    last = next((i for i in range(len(messages) - 1, -1, -1) if messages[i].role == "user"), None)
-    if last is None or not messages[last].text().strip():
+    last = next(
+        (i for i in range(len(messages) - 1, -1, -1) if messages[i].role == "user" and messages[i].text().strip()),
+        None,
+    )  # the last user message with text (an empty one after it says nothing)
+    if last is None:
         raise ApiError(
             422,
             "messages: needs at least one message with role 'user' and non-empty content.",
@@ -165,7 +193,13 @@ def _model_card() -> dict[str, Any]:
 
 @router.post(
     "/chat/completions",
-    responses=errors(401, 409, 413, 422, 502, 503),
+    responses={
+        200: {
+            "description": "A chat.completion object, or with stream=true server-sent chat.completion.chunk events",
+            "content": {"application/json": {}, "text/event-stream": {}},
+        },
+        **errors(400, 401, 409, 413, 422, 502, 503),
+    },
     summary="Answer the last user message from the briefs (OpenAI-compatible)",
     response_model=None,
 )
