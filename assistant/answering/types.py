@@ -72,6 +72,10 @@ PATTERNS: dict[AnswerType, re.Pattern[str]] = {
     ),
 }
 
+COMPARATIVES = (
+    r"more|less|fewer|shorter|higher|lower|larger|smaller|bigger|cheaper|costlier|faster|slower|greater|wider|"
+    r"narrower|heavier|lighter|deeper|farther|further|older|newer|earlier|later"
+)
 # (question pattern, expected types), first match wins; several can apply ("how many … and when" → number, date).
 QUESTION_TYPES: list[tuple[re.Pattern[str], list[AnswerType]]] = [
     (
@@ -92,6 +96,8 @@ QUESTION_TYPES: list[tuple[re.Pattern[str], list[AnswerType]]] = [
         ["percent"],
     ),
     (re.compile(r"\bby how much\b|\bwhat (?:\w+ )?(?:cap|caps|limit|ceiling)\b", re.I), ["percent", "amount"]),
+    # a difference ("how much shorter is the route") is a share, an amount or a quantity, whichever the brief gives
+    (re.compile(rf"\bhow much (?:{COMPARATIVES})\b", re.I), ["percent", "amount", "number"]),
     (
         re.compile(
             r"\bwhat (?:is|was|are|were|'s) the (?:\w+ )?(?:cost|price|budget|value|amount|funding|"
@@ -221,8 +227,8 @@ def counts(sentence: str) -> bool:
     return bool(PATTERNS["number"].search(rest))
 
 
-HOW_MUCH = re.compile(r"\bhow much (?:in )?(?!(?:did|does|do|has|have|had|is|was|will|would|could|can|should|were|are|more|less|"
-                      r"longer|of|the|a|an)\b)((?:[\w'’-]+\s+){0,2}?[\w'’-]+?)\s+(?:did|does|do|has|have|had|is|was|will|would|"
+HOW_MUCH = re.compile(r"\bhow much (?:in )?(?!(?:did|does|do|has|have|had|is|was|will|would|could|can|should|were|are|"
+                      rf"{COMPARATIVES}|of|the|a|an)\b)((?:[\w'’-]+\s+){0,2}?[\w'’-]+?)\s+(?:did|does|do|has|have|had|is|was|will|would|"
                       r"could|can|should|were|are)\b", re.I)
 MONEY_WORDS = {"money", "funding", "funds", "fund", "dollars", "cash", "spending", "aid", "assistance"}
 

@@ -45,6 +45,8 @@ def test_questions_are_classified_by_kind(question: str, kind: str) -> None:
     ("Who builds the ACV?", ["organisation"]),
     ("What share of consumer spending do FDA products represent?", ["percent"]),
     ("How long did the investigation take?", ["duration"]),
+    ("How much shorter is the Northern Sea Route to Shanghai?", ["percent", "amount", "number"]),  # a difference
+    ("How much longer will the review take?", ["duration"]),
     ("How many submarines could Australia buy, and in what timeframe?", ["number", "date"]),
     ("Why did the program stall?", []),
     # every interrogative counts, in the order asked
