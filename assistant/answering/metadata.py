@@ -17,7 +17,7 @@ from collections.abc import Callable
 from assistant.answering.abstain import BriefsFn, abstention
 from assistant.answering.compose import Cited
 from assistant.models import Answer, BriefMeta, Citation, Interpretation, MetadataField, Retrieval
-from assistant.text import content_terms
+from assistant.text import content_terms, sentence_spans
 
 TextOf = Callable[[str], str]
 HEADER_LINE: dict[MetadataField, re.Pattern[str]] = {
@@ -150,10 +150,19 @@ class MetadataStrategy:
             name = (
                 meta.authors[0].split()[-1] if field == "authors" and meta.authors else meta.organisation
             ) or ""
-            m = re.search(rf"[^\n.]*\b{re.escape(name)}\b[^\n]*", text) if name else None
-        if m is None:
+            found = re.search(rf"\b{re.escape(name)}\b", text) if name else None
+            if found is None:
+                return None
+            # the whole sentence naming them ("S. M. Saifee Islam is …", initials and all)
+            lo = text.rfind("\n", 0, found.start()) + 1
+            hi = text.find("\n", found.end())
+            hi = len(text) if hi < 0 else hi
+            spans = [(lo + a, lo + b) for a, b in sentence_spans(text[lo:hi])]
+            s, e = next(((a, b) for a, b in spans if a <= found.start() < b), (lo, hi))
+        elif m is None:
             return None
-        s, e = m.span()
+        else:
+            s, e = m.span()
         return Citation(
             n=0,
             brief_id=meta.id,
