@@ -36,7 +36,7 @@ def live_url(tmp_path_factory: pytest.TempPathFactory, embedder: Any) -> Iterato
     assert {b.id for b in service.list_briefs()} >= {"arctic-shipping", "blinkens-visit-to-beijing"}  # nothing was deleted
 
 
-def test_no_generated_request_breaks_the_server_or_its_schema(live_url: str) -> None:
+def test_no_generated_request_breaks_the_server_or_its_schema(live_url: str, tmp_path: Path) -> None:
     """Every operation of the served OpenAPI schema, with requests generated from it by schemathesis's own runner
     (in its own process: Hypothesis refuses to generate floats in a process where a native library has set
     flush-to-zero): no 5xx, and every response matches the schema."""
@@ -47,7 +47,7 @@ def test_no_generated_request_breaks_the_server_or_its_schema(live_url: str) -> 
         [str(cli), "run", f"{live_url}/openapi.json", "--checks", "all", "--exclude-checks", "ignored_auth",
          "--max-examples", "12", "--generation-deterministic", "--phases", "examples,fuzzing", "--workers", "1",
          "--request-timeout", "60", "-H", f"Authorization: Bearer {READ}", "--no-color"],
-        capture_output=True, text=True, timeout=800,
+        capture_output=True, text=True, timeout=800, cwd=tmp_path,  # its run folder (.schemathesis/) goes there
     )
     assert run.returncode == 0, run.stdout[run.stdout.find("FAILURES") :][:8000] + run.stderr[-2000:]
     assert "operations" in run.stdout.lower() or "api operations" in run.stdout.lower(), run.stdout[-2000:]
