@@ -414,8 +414,14 @@ def _persist(index: KeywordIndex, folder: Path) -> None:
         index.persist(tmp)
         try:
             tmp.rename(folder)
-        except OSError:  # another process persisted this revision first
-            shutil.rmtree(tmp, ignore_errors=True)
+        except OSError:  # another process persisted this revision first, or an unusable (older-format) folder is there
+            if KeywordIndex.load(folder, index.revision) is None:
+                stale = folder.with_name(f".{folder.name}-stale-{uuid.uuid4().hex[:8]}")
+                folder.rename(stale)
+                shutil.rmtree(stale, ignore_errors=True)
+                tmp.rename(folder)
+            else:
+                shutil.rmtree(tmp, ignore_errors=True)
     except OSError as e:
         logger.warning(
             "could not persist the keyword index to %s (%s); it will be rebuilt next time", folder, e

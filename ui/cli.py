@@ -287,6 +287,8 @@ def serve(host: str | None, port: int | None, no_web: bool, settings: Any) -> No
     def ready() -> None:  # once the app serves and the store and models are loaded: where to go, what is loaded
         if service.wait_until_warm() == "ready":
             click.echo(ready_banner(url, len(service.list_briefs()), with_web=not no_web))
+        else:  # the store or a model cannot be loaded: say why and stop, rather than serve questions that all fail
+            stop(RuntimeError(service.readiness()[1] or "warming up failed"))
 
     level = logging.getLogger().getEffectiveLevel()
     server = uvicorn.Server(

@@ -166,7 +166,7 @@ class CandidateBuilder:
                 para_start = start_of_para
                 raw = p.text[s:e]
                 text = raw.strip()
-                if not answer_like(text, p.section) or text in seen or (p.title and text.startswith(p.title)):
+                if not answer_like(text, p.section) or text in seen or _header_line(text, p.title):
                     continue  # the header line ("<title> Updated April 21, 2026 (R45741)") is not a sentence
                 seen.add(text)
                 s += len(raw) - len(raw.lstrip())
@@ -211,3 +211,13 @@ def focus_terms(question: str, topic: str | None = None) -> set[str]:
     """What the question asks about beyond the names it mentions ("population" in "… of Bangladesh?")."""
     q_terms = set(content_terms(topic or question, drop_question_words=True))
     return q_terms - set(content_terms(" ".join(entities(question))))
+
+
+HEADER_AFTER_TITLE = re.compile(r"\s*(?:Updated\b|\(|(?:January|February|March|April|May|June|July|August|September|"
+                                r"October|November|December)\s+\d)")
+
+
+def _header_line(text: str, title: str | None) -> bool:
+    """Whether ``text`` is the brief's header line ("<title> Updated April 21, 2026 (R45741)"), not a sentence that
+    happens to start with a short title ("Medicaid is the largest …")."""
+    return bool(title) and text.startswith(title) and bool(HEADER_AFTER_TITLE.match(text[len(title):]))

@@ -176,15 +176,16 @@ SECOND_TYPES: dict[str, list[AnswerType]] = {
 
 # "When Live Nation settled …, what cap …?": a leading clause is not the question
 LEADING_CLAUSE = re.compile(
-    r"^\s*(?:when|after|before|since|if|once|while|as|according to)\b[^?]*?,\s*(?=(?:what|which|how|who|whom|whose|where|"
+    r"^\s*(?:when(?!,|\s+(?:is|was|were|are|did|does|do|will|has|have|had|can|could|would|should)\b)|after|before|since|"
+    r"if|once|while|as|according to)\b[^?]*?,\s*(?=(?:what|which|how|who|whom|whose|where|"
     r"when|why|is|are|was|were|did|does|do)\b)",
     re.I,
 )
 # Measures a number must come in: "How much will the M-1E3 weigh?" is not answered by "$474 million".
 MEASURES: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
-    (re.compile(r"\bweigh(?:s|ed|t)?\b|\bhow heavy\b", re.I),
+    (re.compile(r"\bhow much (?:\w+ ){0,4}weighs?\b|\bweigh (?:more|less)\b|\bhow heavy\b|\bweight of\b|\bweighs?\b(?=[^?]*\?$)(?<!\bto weigh)", re.I),
      re.compile(r"\b(?:tons?|tonnes?|pounds?|lbs?|kilograms?|kg)\b", re.I)),
-    (re.compile(r"\b(?:what|its|the) range\b|\bhow far\b|\bdistance\b", re.I),
+    (re.compile(r"\b(?:what|its) range\b|\bthe range of (?:the|its|a)\b(?! (?:cost|price|estimate))|\bhow far\b|\bdistance\b", re.I),
      re.compile(r"\b(?:miles?|kilometers?|kilometres?|km|nautical)\b", re.I)),
     (re.compile(r"\bhow fast\b|\btop speed\b", re.I),
      re.compile(r"\b(?:mph|knots?|km/h|miles per hour|mach)\b", re.I)),
@@ -204,9 +205,12 @@ def question_part(question: str) -> str:
 
 def measure_of(question: str) -> re.Pattern[str] | None:
     """The unit a number in the answer must carry, when the question asks for a measure (weight, range, speed)."""
+    if COST_WORDS.search(question):  # "the range of cost estimates", "weigh the costs": money, not a measure
+        return None
     return next((unit for asks, unit in MEASURES if asks.search(question)), None)
 
 
+COST_WORDS = re.compile(r"\b(?:costs?|price[sd]?|funding|estimates?|dollars?|budget)\b", re.I)
 TIME_UNITS = re.compile(r"^(?:years?|months?|weeks?|days?|hours?|minutes?|decades?)$", re.I)
 
 

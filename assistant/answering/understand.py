@@ -297,8 +297,9 @@ def _sides(q: str) -> list[str]:
 def _after_last_link(text: str) -> str:
     """The noun phrase that ends ``text``: what follows its last preposition or verb ("… affect required capital for
     Category I and II banks" → "Category I and II banks")."""
-    parts = re.split(r"\b(?:for|of|on|in|at|to|with|from|between|by|affect|affects|would|will|do|does|did|is|are|was|were)\s+",
-                     text, flags=re.I)
+    # "of" inside a name stays ("the Department of Defense", "Bank of America"): not split between capitals
+    parts = re.split(r"\b(?:compare|for|(?<![A-Z][\w.'’-]\s)(?:of|on|in|at|to)(?!\s+(?:the\s+)?[A-Z])|with|from|between|by|"
+                     r"affect|affects|would|will|do|does|did|is|are|was|were)\s+", text, flags=re.I)
     return parts[-1] if parts[-1].strip() else text
 
 
@@ -313,5 +314,5 @@ def _unshared(a: str, b: str) -> list[str]:
 
 def _clean_side(text: str) -> str:
     text = re.sub(r"^(?:the|a|an|its|their)\s+", "", text.strip(), flags=re.I)
-    text = re.sub(r"(?<=\w{3})\s+(?:[a-z]+ed|being)$", "", text.strip(" ,.?")) if len(text.split()) > 2 else text
+    text = re.sub(r"(?<=\w{3})\s+(?:[a-z]{2,}[^e\s]ed|being)$", "", text.strip(" ,.?")) if len(text.split()) > 2 else text
     return re.sub(r"\s+(?:programs?|efforts?|ones?)$", "", text.strip(" ,.?'’"), flags=re.I)

@@ -87,3 +87,21 @@ def test_searching_a_persisted_index_imports_no_bm25s_scipy_or_llama_index(chunk
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=ROOT)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip() == "[]"
+
+
+def test_a_folder_of_an_older_format_is_replaced_not_rebuilt_forever(chunks: list[ChunkRow], tmp_path: Path) -> None:
+    """An upgraded store has bm25/<revision>/ in llama-index's format: the first load rebuilds it, persists the new
+    format in its place, and the next load reads it instead of rebuilding again."""
+    from assistant.store import _persist
+
+    folder = tmp_path / "bm25" / "5"
+    folder.mkdir(parents=True)
+    (folder / "revision").write_text("5")
+    (folder / "retriever.json").write_text("{}")  # what BM25Retriever.persist left
+    assert KeywordIndex.load(folder, 5) is None
+    index = KeywordIndex.build(chunks, 5)
+    assert index is not None
+    _persist(index, folder)
+    again = KeywordIndex.load(folder, 5)
+    assert again is not None and again.search("icebreaker", 3) == index.search("icebreaker", 3)
+    assert not (folder / "retriever.json").exists()

@@ -46,6 +46,8 @@ def test_questions_are_classified_by_kind(question: str, kind: str) -> None:
     ("What share of consumer spending do FDA products represent?", ["percent"]),
     ("How long did the investigation take?", ["duration"]),
     ("How much shorter is the Northern Sea Route to Shanghai?", ["percent", "amount", "number"]),  # a difference
+    ("When was the law signed, who signed it?", ["date", "person", "organisation"]),  # the clause is a question
+    ("What is the range of cost estimates for the program?", ["amount"]),
     ("How much longer will the review take?", ["duration"]),
     ("How many submarines could Australia buy, and in what timeframe?", ["number", "date"]),
     ("Why did the program stall?", []),
@@ -93,3 +95,31 @@ def test_comparison_sides() -> None:
 ])
 def test_sentences_are_not_cut_inside_abbreviations(text: str) -> None:
     assert len(sentence_spans(text)) == 2, [text[s:e] for s, e in sentence_spans(text)]
+
+
+@pytest.mark.parametrize(("question", "sides"), [
+    ("Compare the Department of Defense and the Department of Energy.", ["Department of Defense", "Department of Energy"]),
+    ("How does the Bureau of Land Management differ from the Forest Service?", ["Bureau of Land Management", "Forest Service"]),
+    ("Compare Medicare versus Medicaid spending.", ["Medicare", "Medicaid spending"]),
+    ("Compare trains at high speed and buses.", ["trains at high speed", "buses"]),  # "speed" is not a participle
+])
+def test_comparison_sides_keep_names_whole(question: str, sides: list[str]) -> None:
+    from assistant.answering.understand import _sides
+
+    assert _sides(question) == sides
+
+
+def test_a_cost_question_is_not_a_measure_question() -> None:
+    from assistant.answering.types import measure_of
+
+    assert measure_of("How did lawmakers weigh the costs of the tariff?") is None
+    assert measure_of("What is the range of cost estimates for the program?") is None
+    assert measure_of("How much will the M-1E3 weigh compared with today's Abrams?") is not None
+    assert measure_of("What is the range of the missile?") is not None
+
+
+def test_only_the_header_line_that_starts_with_the_title_is_skipped() -> None:
+    from assistant.answering.candidates import _header_line
+
+    assert _header_line("Medicaid Updated April 21, 2026 (R45741)", "Medicaid")
+    assert not _header_line("Medicaid is the largest source of federal funds to states.", "Medicaid")

@@ -4,6 +4,7 @@ and through TestClient for the fine-grained validation cases. Real store, real e
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import socket
 import statistics
@@ -390,6 +391,24 @@ def test_briefs_serve_prints_its_url_and_answers(api_settings: Settings) -> None
     finally:
         proc.terminate()
         proc.wait(15)
+
+
+@pytest.mark.server
+def test_briefs_serve_stops_with_the_reason_when_warming_up_fails(api_settings: Settings, tmp_path: Path) -> None:
+    """A model that cannot be loaded stops the server with the reason, rather than leaving it up to fail every
+    question."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    missing = tmp_path / "no-such-model"
+    proc = subprocess.run(
+        [sys.executable, "-m", "ui.cli", "serve", "--no-web", "--port", str(port), "--data-dir",
+         str(api_settings.data_dir)],
+        capture_output=True, text=True, timeout=120, cwd=Path(__file__).parents[2],
+        env={**os.environ, "BRIEFS_EMBED_MODEL": str(missing)},
+    )
+    assert proc.returncode != 0
+    assert str(missing) in proc.stdout + proc.stderr and "Ready:" not in proc.stdout
 
 
 # -- fine-grained cases through TestClient ---------------------------------------------------------
