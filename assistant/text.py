@@ -8,6 +8,7 @@ content words, stems and entities.
 from __future__ import annotations
 
 import re
+import threading
 from functools import lru_cache
 
 WORD = re.compile(r"(?:[A-Z]\.){2,}|[A-Za-z][A-Za-z0-9'’-]*|\d+(?:[.,]\d+)*")
@@ -104,11 +105,17 @@ def _stopwords() -> frozenset[str]:
     return STOPWORDS
 
 
-@lru_cache(maxsize=1)
-def _stemmer():  # type: ignore[no-untyped-def]
-    import Stemmer  # PyStemmer, which bm25s already uses
+_local = threading.local()
 
-    return Stemmer.Stemmer("english")
+
+def _stemmer():  # type: ignore[no-untyped-def]
+    """This thread's English Snowball stemmer (PyStemmer objects are not thread-safe; requests run in threads)."""
+    stemmer = getattr(_local, "stemmer", None)
+    if stemmer is None:
+        import Stemmer  # PyStemmer, which bm25s already uses
+
+        stemmer = _local.stemmer = Stemmer.Stemmer("english")
+    return stemmer
 
 
 # A boundary after a short capitalised abbreviation ("H.Res.", "No.", "Gen.", "P.L.") followed by a number, a lower-case
