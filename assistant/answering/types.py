@@ -232,7 +232,8 @@ def counts(sentence: str) -> bool:
 
 
 HOW_MUCH = re.compile(r"\bhow much (?:in )?(?!(?:did|does|do|has|have|had|is|was|will|would|could|can|should|were|are|"
-                      rf"{COMPARATIVES}|of|the|a|an)\b)((?:[\w'’-]+\s+){0,2}?[\w'’-]+?)\s+(?:did|does|do|has|have|had|is|was|will|would|"
+                      rf"{COMPARATIVES}|of|the|a|an)\b)"
+                      r"((?:[\w'’-]+\s+){0,2}?[\w'’-]+?)\s+(?:did|does|do|has|have|had|is|was|will|would|"
                       r"could|can|should|were|are)\b", re.I)
 MONEY_WORDS = {"money", "funding", "funds", "fund", "dollars", "cash", "spending", "aid", "assistance"}
 

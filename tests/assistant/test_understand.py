@@ -123,3 +123,15 @@ def test_only_the_header_line_that_starts_with_the_title_is_skipped() -> None:
 
     assert _header_line("Medicaid Updated April 21, 2026 (R45741)", "Medicaid")
     assert not _header_line("Medicaid is the largest source of federal funds to states.", "Medicaid")
+
+
+@pytest.mark.parametrize(("question", "measured"), [
+    ("How much interest did the U.S. Treasury pay China on its holdings?", ["interest"]),
+    ("How much tariff revenue have the new duties raised?", ["tariff", "revenue"]),
+    ("How much funding did Congress provide?", []),  # money in general
+    ("How much more will the program cost?", []),  # a difference, not a named measure
+])
+def test_what_a_how_much_question_measures(question: str, measured: list[str]) -> None:
+    from assistant.answering.types import measured_of
+
+    assert measured_of(question) == measured
