@@ -26,7 +26,15 @@ from dataclasses import dataclass
 from assistant.answering.abstain import BriefsFn, abstention
 from assistant.answering.candidates import Candidate, CandidateBuilder, focus_terms
 from assistant.answering.compose import compose, reading_order
-from assistant.answering.types import AnswerType, counted_of, counts, measure_of, measured_of, question_part
+from assistant.answering.types import (
+    PATTERNS,
+    AnswerType,
+    counted_of,
+    counts,
+    measure_of,
+    measured_of,
+    question_part,
+)
 from assistant.answering.understand import interpret
 from assistant.models import Answer, Interpretation, Retrieval, StreamEvent
 from assistant.settings import Settings
@@ -112,6 +120,18 @@ class Figure:
         return types
 
 
+NAMED: set[AnswerType] = {"person", "organisation", "place"}
+
+
+def _new_names(c: Candidate, types: set[AnswerType], stated: set[str]) -> set[AnswerType]:
+    """``types`` less the name types whose every name in the sentence the question already states: "Who builds it?"
+    about the Marine Corps' vehicle is not answered by a sentence whose only organisation is the Marine Corps."""
+    for t in types & NAMED:
+        if not any(set(content_terms(m.group(0))) - stated for m in PATTERNS[t].finditer(c.text)):
+            types = types - {t}
+    return types
+
+
 def _gain(c: Candidate, missing_types: set[AnswerType], missing_focus: set[str], focus: set[str]) -> float:
     """What a further sentence adds: the answer types and focus words not covered yet."""
     return 2.0 * len(c.types & missing_types) + len(c.terms & missing_focus) / max(1, len(focus))
@@ -180,8 +200,9 @@ class FactStrategy:
                 "the briefs mention the names in the question, but not what it asks about them",
             )
         if types:
+            stated = set(content_terms(asked_text))
             for c in cands:
-                c.types = figure.restrict(c)
+                c.types = _new_names(c, figure.restrict(c), stated)
             answers = [
                 c for c in cands if c.types & set(types) and on_focus[id(c)] and self._unit_ok(c, per_unit)
             ]

@@ -135,3 +135,16 @@ def test_what_a_how_much_question_measures(question: str, measured: list[str]) -
     from assistant.answering.types import measured_of
 
     assert measured_of(question) == measured
+
+
+def test_a_name_the_question_already_states_is_not_an_answer_of_its_type() -> None:
+    from types import SimpleNamespace
+
+    from assistant.answering.fact import _new_names
+    from assistant.text import content_terms
+
+    stated = set(content_terms("Who builds it? (Marine Corps Amphibious Combat Vehicle)"))
+    only_subject = SimpleNamespace(text="The vehicle will carry the Marine Corps infantry battalion ashore.")
+    builder = SimpleNamespace(text="In June 2018 the ACV entered production with BAE Systems in York.")
+    assert "organisation" not in _new_names(only_subject, {"organisation"}, stated)  # type: ignore[arg-type]
+    assert "organisation" in _new_names(builder, {"organisation"}, stated)  # type: ignore[arg-type]
