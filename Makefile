@@ -26,8 +26,11 @@ $(VENV)/.installed: pyproject.toml
 install: $(VENV)/.installed
 
 # llama-cpp-python compiles from source (~7.5 min): only for the llamacpp answerer and the LLM-server tests.
+# Not -march=native: on CPUs with AMX, ggml's native build uses AMX tiles, which processes here may not be granted
+# (ldtilecfg faults: a segfault in libggml-cpu). AVX2/FMA/F16C is what every x86-64 machine here has.
+LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON
 $(VENV)/.installed-local: $(VENV)/.installed
-	CMAKE_BUILD_PARALLEL_LEVEL=2 $(PIP) install -q -e '.[local]'
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" CMAKE_BUILD_PARALLEL_LEVEL=2 $(PIP) install -q -e '.[local]'
 	touch $@
 
 install-local: $(VENV)/.installed-local
