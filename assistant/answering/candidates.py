@@ -220,4 +220,6 @@ HEADER_AFTER_TITLE = re.compile(r"\s*(?:Updated\b|\(|(?:January|February|March|A
 def _header_line(text: str, title: str | None) -> bool:
     """Whether ``text`` is the brief's header line ("<title> Updated April 21, 2026 (R45741)"), not a sentence that
     happens to start with a short title ("Medicaid is the largest …")."""
-    return bool(title) and text.startswith(title) and bool(HEADER_AFTER_TITLE.match(text[len(title):]))
+    if not title or not text.startswith(title):
+        return False
+    return bool(HEADER_AFTER_TITLE.match(text[len(title) :]))

@@ -73,3 +73,20 @@ def reading_order(chosen: list[Candidate]) -> list[Candidate]:
     for r, c in enumerate(sorted(chosen, key=lambda c: -c.score)):
         first_rank.setdefault(c.passage, r)
     return sorted(chosen, key=lambda c: (first_rank[c.passage], c.start))
+
+
+def brief_citation(meta: BriefMeta, text: str, start: int, end: int) -> Citation:
+    """A citation of ``text[start:end]`` of the brief ``meta`` (its header line, a lead sentence), numbered later."""
+    return Citation(
+        n=0,
+        brief_id=meta.id,
+        title=meta.title,
+        quote=text[start:end],
+        start=start,
+        end=end,
+        score=1.0,
+        authors=meta.authors,
+        organisation=meta.organisation,
+        date=meta.date,
+        source=meta.source,
+    )

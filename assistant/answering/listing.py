@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 from assistant.answering.abstain import BriefsFn, abstention
 from assistant.answering.candidates import Candidate, CandidateBuilder, answer_like
-from assistant.answering.compose import Cited
+from assistant.answering.compose import Cited, brief_citation
 from assistant.answering.metadata import human_date
 from assistant.models import Answer, BriefMeta, Citation, Interpretation, ListedBrief, Retrieval
 from assistant.settings import Settings
@@ -143,17 +143,5 @@ class ListStrategy:
         text = self.text_of(meta.id)
         for s, e in sentence_spans(text[:6000]):
             if answer_like(text[s:e], meta.title):
-                return Citation(
-                    n=0,
-                    brief_id=meta.id,
-                    title=meta.title,
-                    quote=text[s:e],
-                    start=s,
-                    end=e,
-                    score=1.0,
-                    authors=meta.authors,
-                    organisation=meta.organisation,
-                    date=meta.date,
-                    source=meta.source,
-                )
+                return brief_citation(meta, text, s, e)
         return None

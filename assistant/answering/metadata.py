@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable
 
 from assistant.answering.abstain import BriefsFn, abstention
-from assistant.answering.compose import Cited
+from assistant.answering.compose import Cited, brief_citation
 from assistant.models import Answer, BriefMeta, Citation, Interpretation, MetadataField, Retrieval
 from assistant.text import content_terms, sentence_spans
 
@@ -163,16 +163,4 @@ class MetadataStrategy:
             return None
         else:
             s, e = m.span()
-        return Citation(
-            n=0,
-            brief_id=meta.id,
-            title=meta.title,
-            quote=text[s:e],
-            start=s,
-            end=e,
-            score=1.0,
-            authors=meta.authors,
-            organisation=meta.organisation,
-            date=meta.date,
-            source=meta.source,
-        )
+        return brief_citation(meta, text, s, e)
