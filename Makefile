@@ -30,7 +30,8 @@ install: $(VENV)/.installed
 # (ldtilecfg faults: a segfault in libggml-cpu). AVX2/FMA/F16C is what every x86-64 machine here has.
 LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON
 $(VENV)/.installed-local: $(VENV)/.installed
-	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" CMAKE_BUILD_PARALLEL_LEVEL=2 $(PIP) install -q -e '.[local]'
+	# --no-cache-dir: a wheel cached from a native build elsewhere would be reused as it is
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" CMAKE_BUILD_PARALLEL_LEVEL=2 $(PIP) install -q --no-cache-dir -e '.[local]'
 	touch $@
 
 install-local: $(VENV)/.installed-local
