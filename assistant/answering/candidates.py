@@ -11,7 +11,7 @@ and fragments never become answer sentences.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -223,3 +223,11 @@ def _header_line(text: str, title: str | None) -> bool:
     if not title or not text.startswith(title):
         return False
     return bool(HEADER_AFTER_TITLE.match(text[len(title) :]))
+
+
+Weights = Callable[[set[str]], dict[str, float]]  # stems -> weight (IDF over the library; see BriefStore.term_weights)
+
+
+def equal_weights(stems: set[str]) -> dict[str, float]:
+    """Every word weighs the same (no keyword index to weigh them by)."""
+    return dict.fromkeys(stems, 1.0)

@@ -16,14 +16,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from assistant.answering.abstain import BriefsFn, abstention
-from assistant.answering.candidates import Candidate, CandidateBuilder
+from assistant.answering.candidates import Candidate, CandidateBuilder, Weights, equal_weights
 from assistant.answering.compose import Cited, reading_order
 from assistant.models import Answer, ComparisonRow, Interpretation, Passage, Retrieval
 from assistant.settings import Settings
 from assistant.text import content_terms, jaccard
 
 Retrieve = Callable[[str], Retrieval]
-Weights = Callable[[set[str]], dict[str, float]]
 PER_SIDE = 2
 NAME_SHARE = 0.75  # a side's name: its distinct words at least this rare relative to its rarest
 TYPE_BONUS = 0.25  # a sentence that carries what the question asks for (an amount, a date…)
@@ -40,7 +39,7 @@ class CompareStrategy:
         self.settings = settings
         self.builder = builder
         self.briefs = briefs
-        self.weights = weights or (lambda stems: dict.fromkeys(stems, 1.0))
+        self.weights = weights or equal_weights
 
     def names(self, sides: list[str]) -> list[set[str]]:
         """Each side's name: its own words that the other sides lack, and of those the rare ones (by IDF over the

@@ -20,11 +20,11 @@ import logging
 import math
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from assistant.answering.abstain import BriefsFn, abstention
-from assistant.answering.candidates import Candidate, CandidateBuilder, focus_terms
+from assistant.answering.candidates import Candidate, CandidateBuilder, Weights, equal_weights, focus_terms
 from assistant.answering.compose import compose, reading_order
 from assistant.answering.types import (
     PATTERNS,
@@ -48,7 +48,6 @@ TYPE_WORDS: dict[str, str] = {"amount": "amounts", "percent": "percentages", "nu
                               "duration": "durations", "person": "names", "organisation": "organisations", "place": "places"}
 
 
-Weights = Callable[[set[str]], dict[str, float]]
 SOURCE = re.compile(r"\b(?:according to|per|citing|as reported by)\s+((?:the\s+)?[A-Z][\w&.'’-]*(?:\s+[A-Z][\w&.'’-]*)*)")
 
 
@@ -146,7 +145,8 @@ class FactStrategy:
         self.settings = settings
         self.builder = builder
         self.briefs = briefs
-        self.weights = weights or (lambda stems: dict.fromkeys(stems, 1.0))
+        self.weights = weights or equal_weights
+        self._publishers_of: tuple[object, set[str]] | None = None
 
     def stream(
         self, question: str, retrieval: Retrieval, interpretation: Interpretation | None = None, match: str | None = None
@@ -226,9 +226,15 @@ class FactStrategy:
         return answer
 
     def _publishers(self) -> set[str]:
-        orgs = {b.organisation for b in self.briefs().values() if b.organisation}
+        """The stems of the library's organisations and their initials (recomputed only when the library changes)."""
+        briefs = self.briefs()
+        if self._publishers_of is not None and self._publishers_of[0] is briefs:
+            return self._publishers_of[1]
+        orgs = {b.organisation for b in briefs.values() if b.organisation}
         initials = {"".join(w[0] for w in o.split() if w[0].isupper()) for o in orgs}
-        return set(content_terms(" ".join(orgs | initials)))
+        stems = set(content_terms(" ".join(orgs | initials)))
+        self._publishers_of = (briefs, stems)
+        return stems
 
     # -- what counts as answering --------------------------------------------------------------------------
     def _on_focus(self, c: Candidate, asked: Asked, retrieval: Retrieval, context: set[str] = frozenset()) -> bool:  # type: ignore[assignment]
