@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Sequence
 from functools import lru_cache
 
 WORD = re.compile(r"(?:[A-Z]\.){2,}|[A-Za-z][A-Za-z0-9'’-]*|\d+(?:[.,]\d+)*")
@@ -131,6 +132,23 @@ def _segmenter():  # type: ignore[no-untyped-def]
     return pysbd.Segmenter(language="en", clean=False, char_span=True)
 
 
+@lru_cache(maxsize=8192)  # overlapping chunks share lines, and questions see the same passages again
+def _segment(line: str) -> tuple[tuple[int, int], ...]:
+    """pysbd's sentences of ``line`` as offsets. With ``clean=False`` its sentences are substrings of the line in
+    order, so each is found from the end of the last one (pysbd's own ``char_span`` mode compiles a regex per
+    sentence, which cost a third of the segmenting time at ingest); a sentence not found falls back to it."""
+    segmenter = _segmenter()
+    pieces: list[tuple[int, int]] = []
+    at = 0
+    for sentence in segmenter.processor(line).process():
+        start = line.find(sentence, at)
+        if start < 0:
+            return tuple((span.start, span.end) for span in segmenter.segment(line))
+        at = start + len(sentence)
+        pieces.append((start, at))
+    return tuple(pieces)
+
+
 def sentence_spans(text: str) -> list[tuple[int, int]]:
     """Sentence (start, end) offsets, boundaries that survive abbreviations ("P.L. 119-60", "U.S. Army", "No. 5");
     lines (table rows, headings) are split too. Spans exclude surrounding whitespace."""
@@ -138,9 +156,9 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     for m in re.finditer(r"[^\n]+", text):
         line, base = m.group(0), m.start()
         if len(line) < 40 or not re.search(r"[.!?]\s", line):  # one sentence (or none): skip the segmenter
-            pieces = [(0, len(line))]
+            pieces: Sequence[tuple[int, int]] = [(0, len(line))]
         else:
-            pieces = [(span.start, span.end) for span in _segmenter().segment(line)]
+            pieces = _segment(line)
         kept: list[tuple[int, int]] = []
         for s, e in pieces:
             chunk = line[s:e]

@@ -38,6 +38,7 @@ from assistant.originals import FOLDER, Originals
 from assistant.protocols import Embedder
 from assistant.settings import Settings
 from assistant.store import BriefStore, chunk_id, embed_chunks, embedder_fingerprint
+from assistant.text import sentence_spans
 from ingest import metadata
 from ingest.chunk import chunk_text, make_splitter
 from ingest.clean import clean_text
@@ -263,6 +264,8 @@ class Ingestor:
             )
             for c in chunks
         ]
+        for row in rows:  # segmented here, while the writer thread embeds the previous brief: embed_chunks then
+            sentence_spans(row.text)  # finds these lines in the segmenter's cache instead of idling ONNX Runtime
         layout = BriefLayout(sections=cleaned.sections, pages=cleaned.pages)
         return PreparedBrief(meta, fingerprint, cleaned.text, rows, layout=layout)
 

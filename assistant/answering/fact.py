@@ -33,7 +33,9 @@ from assistant.answering.types import (
     counts,
     measure_of,
     measured_of,
+    part_types,
     question_part,
+    question_parts,
 )
 from assistant.answering.understand import interpret
 from assistant.models import Answer, Interpretation, Retrieval, StreamEvent
@@ -82,6 +84,7 @@ CALENDAR = re.compile(  # capitalised but a date, not a name a sentence must rep
     r"^(?:January|February|March|April|May|June|July|August|September|October|November|December|"
     r"Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.?$|^(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day$"
 )
+PRONOUNS = {"them", "those", "these", "they", "it", "that", "this"}
 GENERIC_COUNTED = {"people", "persons", "individuals", "americans", "residents", "times", "units", "items"}
 
 
@@ -99,6 +102,8 @@ class Figure:
         q = question_part(question)
         words_ = counted_of(q)
         counted: set[str] = set()
+        if words_ and words_[-1].lower() in PRONOUNS:  # "how many of them …": what the question counted before
+            words_ = []
         if words_:
             counted.add(stem(words_[-1]))
             if words_[-1].lower() in GENERIC_COUNTED:  # "how many people were hospitalized" → "… hospitalized"
@@ -129,6 +134,10 @@ def _new_names(c: Candidate, types: set[AnswerType], stated: set[str]) -> set[An
         if not any(set(content_terms(m.group(0))) - stated for m in PATTERNS[t].finditer(c.text)):
             types = types - {t}
     return types
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:] if text[1:2].islower() or text[1:2] == " " else text
 
 
 def _gain(c: Candidate, missing_types: set[AnswerType], missing_focus: set[str], focus: set[str]) -> float:
@@ -191,6 +200,19 @@ class FactStrategy:
         context = set(content_terms(match)) - set(content_terms(question)) if match else set()
         if match:
             focus = focus_terms(question, interpretation.topic)
+        stated = set(content_terms(asked_text))
+        parts = question_parts(question) if types else [question]
+        if len(parts) > 1:  # answered part by part, each part by its own sentence
+            chosen, unsaid = self._by_part(parts, cands, asked, retrieval, context, stated)
+            if chosen:
+                chosen = self._extend(chosen, cands, set(), focus)
+                answer = compose(question, reading_order(chosen), retrieval, self.briefs(), kind="fact",
+                                 interpretation=interpretation, answerer=self.name)  # fmt: skip
+                if unsaid:
+                    answer.text += " " + " ".join(f"The briefs don't say {_lower_first(u)}." for u in unsaid)
+                    interpretation.notes.append("not in the briefs: " + "; ".join(unsaid))
+                answer.timings = {**retrieval.timings, "answer_ms": (time.perf_counter() - t0) * 1000}
+                return answer
         on_focus = {id(c): self._on_focus(c, asked, retrieval, context) for c in cands}
         if not types and best_sim < cfg.min_focus_score and not any(on_focus.values()):
             return self._abstain(
@@ -200,7 +222,6 @@ class FactStrategy:
                 "the briefs mention the names in the question, but not what it asks about them",
             )
         if types:
-            stated = set(content_terms(asked_text))
             for c in cands:
                 c.types = _new_names(c, figure.restrict(c), stated)
             answers = [
@@ -256,12 +277,18 @@ class FactStrategy:
     def _cover(
         self, answers: list[Candidate], cands: list[Candidate], types: list[AnswerType], focus: set[str]
     ) -> list[Candidate]:
+        return self._extend([max(answers, key=lambda c: c.score)], cands, set(types), focus)
+
+    def _extend(
+        self, chosen: list[Candidate], cands: list[Candidate], types: set[AnswerType], focus: set[str]
+    ) -> list[Candidate]:
+        """``chosen`` plus further sentences of the first one's brief while they add a type or focus word."""
         cfg = self.settings.answer
-        first = max(answers, key=lambda c: c.score)
-        chosen = [first]
-        missing_types = set(types) - first.types
-        missing_focus = focus - first.terms
-        pool = [c for c in cands if c is not first and c.brief_id == first.brief_id]
+        first = chosen[0]
+        chosen = list(chosen)
+        missing_types = types - set().union(*(c.types for c in chosen))
+        missing_focus = focus - set().union(*(c.terms for c in chosen))
+        pool = [c for c in cands if c not in chosen and c.brief_id == first.brief_id]
         while len(chosen) < cfg.fact_max_sentences and (missing_types or missing_focus):
             scored = [
                 (_gain(c, missing_types, missing_focus, focus), c)
@@ -278,6 +305,47 @@ class FactStrategy:
             missing_types -= nxt.types
             missing_focus -= nxt.terms
         return chosen
+
+    def _by_part(
+        self,
+        parts: list[str],
+        cands: list[Candidate],
+        asked: Asked,
+        retrieval: Retrieval,
+        context: set[str],
+        stated: set[str],
+    ) -> tuple[list[Candidate], list[str]]:
+        """One sentence per part of a compound question: the best that carries the part's answer type (any sentence
+        about it, for a part that asks for a description) and is about the part, with the other parts' words
+        counting as present (they say what the part is about: "… ceasefire, and how long was it meant to last?");
+        after the first, a part is answered from the same brief when that brief answers it. Also the parts no
+        sentence answers."""
+        cfg = self.settings.answer
+        chosen: list[Candidate] = []
+        unsaid: list[str] = []
+        for part in parts:
+            types = set(part_types(part))
+            figure = Figure.of(part)
+            if figure.measure is not None:
+                types = {"number"}
+            own = set(content_terms(part, drop_question_words=True))
+            around = context | (set(asked.weights) - own)
+            per_unit = bool(PER_UNIT.search(part)) and "amount" in types
+            pool = [
+                c
+                for c in cands
+                if self._on_focus(c, asked, retrieval, around)
+                and (not types or (_new_names(c, figure.restrict(c), stated) & types and self._unit_ok(c, per_unit)))
+            ]
+            if chosen:
+                pool = [c for c in pool if c.brief_id == chosen[0].brief_id] or pool
+            if not pool:
+                unsaid.append(part.rstrip("?"))
+                continue
+            best = max(pool, key=lambda c: c.score + asked.coverage(c.terms, own) + (cfg.type_bonus if types else 0.0))
+            if best not in chosen:
+                chosen.append(best)
+        return chosen, unsaid
 
     def _diverse(self, cands: list[Candidate], k: int, lam: float = 0.7) -> list[Candidate]:
         """Maximal marginal relevance with lexical redundancy, kept to the best brief unless another brief's sentence

@@ -32,6 +32,10 @@ SPECIFIC = re.compile(
 )
 
 
+# the section in which a brief's authors summarise it themselves
+OWN_SUMMARY = re.compile(r"^\s*(?:executive summary|summary|key (?:findings|takeaways|points)|overview|abstract|in brief)\s*$", re.I)
+
+
 def summary_length(sentences: int, most: int) -> int:
     """Sentences in the summary of a brief with this many prose sentences: a two-page In Focus (~80) gets 6, a long
     report (~400) gets 8 or ``most``, whichever is fewer."""
@@ -86,6 +90,11 @@ class SummaryStrategy:
             answer = abstention(question, whole, f"no prose sentence in “{meta.title}”", self.name)
             answer.kind, answer.interpretation = "summary", interpretation
             return answer
+        k = summary_length(len(cands), self.settings.answer.summary_sentences)
+        own = [c for c in cands if c.section and OWN_SUMMARY.match(c.section)]
+        if len(own) >= k:  # the authors' own summary states the main points: the answer draws from it
+            interpretation.notes.append(f"from the brief's own “{own[0].section}” section")
+            cands = own
         centroid = np.mean(np.stack([c.vector for c in cands]), axis=0)
         centroid /= np.linalg.norm(centroid) or 1.0
         n = len(chunks)
@@ -100,7 +109,7 @@ class SummaryStrategy:
             c.score = float(0.35 * (c.vector @ centroid) + 0.15 * (id(c) in first_of_section) + 0.1 * c.lead
                             + 0.1 * position + 0.3 * specificity(c.text) + 0.05 * c.lexical)
         chosen = sorted(
-            self._spread(cands, summary_length(len(cands), self.settings.answer.summary_sentences)),
+            self._spread(cands, k),
             key=lambda c: (c.passage, c.start),
         )
         answer = compose(

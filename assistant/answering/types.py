@@ -198,6 +198,32 @@ VAGUE_COUNT = re.compile(
 )
 
 
+# ", and how many …", "and when?", "and by what vote …": where a compound question starts asking for another thing
+PART_BREAK = re.compile(
+    r"(?:,\s*|\s+)and\s+(?=(?:in\s+)?(?:how|what|when|which|who|whom|whose|where|why|by what|is|are|was|were|did|"
+    r"does|do|has|have|had|will|would|can)\b)|[?;]\s+(?=[A-Z])",
+    re.I,
+)
+
+
+def question_parts(question: str) -> list[str]:
+    """The separate things a compound question asks, in order ("Who brokered the ceasefire, and how long was it meant
+    to last?" → ["Who brokered the ceasefire", "how long was it meant to last?"]); one part for a simple question.
+    A part that asks nothing by itself ("What about the second one?") is dropped."""
+    pieces = [x.strip(" ,") for x in PART_BREAK.split(question_part(question)) if x and x.strip(" ,?")]
+    asking = [x for x in pieces if part_types(x) or ASKS.match(x)]
+    return asking if len(asking) > 1 else [question]
+
+
+ASKS = re.compile(r"(?:(?:by|in|on|at|for|to|from) )?(?:what|how|which|who|whom|whose|when|where|why)\b(?! about\b)", re.I)
+
+
+def part_types(part: str) -> list[AnswerType]:
+    """The value types one part of a compound question asks for, read as the continuation it is ("… and by what
+    vote did it pass?")."""
+    return expected_types(part) or expected_types("and " + part)
+
+
 def question_part(question: str) -> str:
     """The question without a leading clause that only sets the scene ("When X settled in March 2026, what cap …")."""
     return LEADING_CLAUSE.sub("", question, count=1)

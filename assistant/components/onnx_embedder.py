@@ -20,6 +20,7 @@ import os
 import threading
 import uuid
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Literal
 
@@ -140,7 +141,9 @@ def _quantize(src: Path, out: Path) -> None:
         weight_type=QuantType.QInt8,
         per_channel=True,
         op_types_to_quantize=["MatMul", "Attention"],
-        extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},  # fused ops' outputs have no inferred type
+        extra_options={
+            "DefaultTensorType": onnx.TensorProto.FLOAT
+        },  # fused ops' outputs have no inferred type
     )
 
 
@@ -150,7 +153,7 @@ class OnnxEmbedder:
     fp32: texts are sorted by token count and batched so that each batch pads little. int8: one text per
     forward pass, unpadded, because dynamic quantisation scales the activations by the whole input tensor, so a
     batch would make a text's vector depend on its neighbours (up to 0.03 per component); on CPU this costs no
-    throughput. Sentence vectors come from the same forward pass (mean of the token embeddings over each character
+    throughput, as each pass runs on one thread and ``threads`` passes run at once. Sentence vectors come from the same forward pass (mean of the token embeddings over each character
     span), as the sentence-transformers embedder's do.
     """
 
@@ -189,15 +192,17 @@ class OnnxEmbedder:
         self._encoder.no_padding()
         self.onnx_path = onnx_model_file(path, cache_dir, precision)
         options = ort.SessionOptions()
-        options.intra_op_num_threads = threads or (os.cpu_count() or 1)
+        cores = threads or (os.cpu_count() or 1)
+        # int8 runs one text per forward pass: small passes scale badly across threads, so each pass gets one
+        # thread and up to ``cores`` passes run at once (ONNX Runtime sessions are safe to run concurrently)
+        self._workers = cores if precision == "int8" else 1
+        options.intra_op_num_threads = 1 if precision == "int8" else cores
         options.inter_op_num_threads = 1
         # idle threads sleep rather than spin: the machine is shared with parsing, Chroma and other processes
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         options.add_session_config_entry("session.set_denormal_as_zero", "1")  # no slow paths on tiny floats
         options.log_severity_level = 3
-        self._session = ort.InferenceSession(
-            str(self.onnx_path), options, providers=["CPUExecutionProvider"]
-        )
+        self._session = ort.InferenceSession(str(self.onnx_path), options, providers=["CPUExecutionProvider"])
         self._inputs = [i.name for i in self._session.get_inputs()]
         self.dim = int(self._session.get_outputs()[0].shape[-1])
         self.fingerprint = f"onnx/{self.name}/{precision}/{model_digest(path)}"
@@ -224,7 +229,9 @@ class OnnxEmbedder:
             for r, i in enumerate(rows):
                 n = int(mask[r].sum())
                 pooled[i] = pool_spans(hidden[r, :n], encodings[i].offsets, spans[i])
-        return vectors, [p if p is not None else SentenceVectors([], np.zeros((0, self.dim), np.float32)) for p in pooled]
+        return vectors, [
+            p if p is not None else SentenceVectors([], np.zeros((0, self.dim), np.float32)) for p in pooled
+        ]
 
     def tokenize(self, text: str) -> list[str]:
         tokens: list[str] = self._counter.encode(text, add_special_tokens=False).tokens
@@ -244,20 +251,33 @@ class OnnxEmbedder:
         lengths = np.array([len(e.ids) for e in encodings])
         order = np.argsort(-lengths, kind="stable")
         bs = 1 if self.precision == "int8" else batch_size or self.batch_size
-        for at in range(0, len(order), bs):
-            rows = order[at : at + bs]
-            width = int(lengths[rows].max())
-            ids = np.zeros((len(rows), width), dtype=np.int64)
-            types = np.zeros_like(ids)
-            mask = np.zeros_like(ids)
-            for r, i in enumerate(rows):
-                e = encodings[i]
-                n = len(e.ids)
-                ids[r, :n], types[r, :n], mask[r, :n] = e.ids, e.type_ids, 1
-            feed = {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
-            with self._lock:  # per batch: a question waits for one batch of an ingest, not all of it
-                (hidden,) = self._session.run(None, {n: feed[n] for n in self._inputs})
-            yield rows, hidden, mask
+        batches = [order[at : at + bs] for at in range(0, len(order), bs)]
+        if self._workers > 1 and len(batches) > 1:
+            with ThreadPoolExecutor(self._workers, thread_name_prefix="onnx-embed") as pool:
+                yield from pool.map(lambda rows: self._run(rows, encodings, lengths, serial=False), batches)
+        else:
+            for rows in batches:
+                yield self._run(rows, encodings, lengths, serial=self._workers == 1)
+
+    def _run(
+        self, rows: np.ndarray, encodings: list[Any], lengths: np.ndarray, serial: bool
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        width = int(lengths[rows].max())
+        ids = np.zeros((len(rows), width), dtype=np.int64)
+        types = np.zeros_like(ids)
+        mask = np.zeros_like(ids)
+        for r, i in enumerate(rows):
+            e = encodings[i]
+            n = len(e.ids)
+            ids[r, :n], types[r, :n], mask[r, :n] = e.ids, e.type_ids, 1
+        feed = {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
+        inputs = {n: feed[n] for n in self._inputs}
+        if serial:  # multi-threaded passes: one at a time, so a question waits for one batch of an ingest
+            with self._lock:
+                (hidden,) = self._session.run(None, inputs)
+        else:
+            (hidden,) = self._session.run(None, inputs)
+        return rows, hidden, mask
 
 
 def _mean(hidden: np.ndarray, mask: np.ndarray) -> np.ndarray:
