@@ -159,6 +159,16 @@ class AnswerSettings(BaseModel):
     type_bonus: float = Field(
         0.15, ge=0, description="Score added to a sentence that carries a value of the expected type."
     )
+    follow_up_locality: float = Field(
+        0.15,
+        ge=0,
+        description="Score added to a follow-up's candidate sentences near the place in the brief that the previous "
+        "answer came from (a conversation goes on where it left off): this much at that place, halving every "
+        "follow_up_locality_chars characters away.",
+    )
+    follow_up_locality_chars: int = Field(
+        1500, ge=1, description="Characters over which the follow-up locality bonus halves."
+    )
     min_focus_share: float = Field(
         0.5,
         ge=0,

@@ -208,8 +208,8 @@ class BriefStore:
                     self.vectors.delete(
                         brief_id, old
                     )  # only what this commit replaced: another process may write a newer one
-            if not self.shared:
-                self.vectors.delete(meta.id, generation, keep=True)
+            if not self.shared and replaced:  # a new brief has no older vectors (those of a write that failed
+                self.vectors.delete(meta.id, generation, keep=True)  # before its commit: the next recovery's)
 
     def delete_brief(self, brief_id: str) -> BriefMeta:
         """The one delete path: the registry record (with chunks and sentence vectors), then the vectors."""

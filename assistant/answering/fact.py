@@ -23,6 +23,8 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+import numpy as np
+
 from assistant.answering.abstain import BriefsFn, abstention
 from assistant.answering.candidates import Candidate, CandidateBuilder, Weights, equal_weights, focus_terms
 from assistant.answering.compose import compose, reading_order
@@ -136,10 +138,6 @@ def _new_names(c: Candidate, types: set[AnswerType], stated: set[str]) -> set[An
     return types
 
 
-def _lower_first(text: str) -> str:
-    return text[:1].lower() + text[1:] if text[1:2].islower() or text[1:2] == " " else text
-
-
 def _gain(c: Candidate, missing_types: set[AnswerType], missing_focus: set[str], focus: set[str]) -> float:
     """What a further sentence adds: the answer types and focus words not covered yet."""
     return 2.0 * len(c.types & missing_types) + len(c.terms & missing_focus) / max(1, len(focus))
@@ -158,19 +156,30 @@ class FactStrategy:
         self._publishers_of: tuple[object, set[str]] | None = None
 
     def stream(
-        self, question: str, retrieval: Retrieval, interpretation: Interpretation | None = None, match: str | None = None
+        self,
+        question: str,
+        retrieval: Retrieval,
+        interpretation: Interpretation | None = None,
+        match: str | None = None,
+        previous: np.ndarray | None = None,
     ) -> Iterator[StreamEvent]:
         """The answer sentence by sentence (they are verbatim quotes: nothing to take back), then the Answer."""
-        answer = self.answer(question, retrieval, interpretation, match)
+        answer = self.answer(question, retrieval, interpretation, match, previous)
         for piece in re.split(r"(?<=\]) ", answer.text):
             yield StreamEvent(type="delta", text=piece + " ")
         yield StreamEvent(type="answer", answer=answer)
 
     def answer(
-        self, question: str, retrieval: Retrieval, interpretation: Interpretation | None = None, match: str | None = None
+        self,
+        question: str,
+        retrieval: Retrieval,
+        interpretation: Interpretation | None = None,
+        match: str | None = None,
+        previous: np.ndarray | None = None,
     ) -> Answer:
         """``match`` is what sentences are matched against when it is not the question itself (a follow-up's
-        standalone form, which carries the conversation's subject)."""
+        standalone form, which carries the conversation's subject); ``previous`` the vector of the previous answer,
+        near whose place in the brief a follow-up's sentences score higher."""
         t0 = time.perf_counter()
         asked_text = match or question
         if interpretation is None:
@@ -183,6 +192,8 @@ class FactStrategy:
                 question, retrieval, interpretation, "no prose sentence in the retrieved passages"
             )
         cfg = self.settings.answer
+        if previous is not None:
+            self._near_previous(cands, retrieval, previous)
         best_sim = max(c.sim for c in cands)
         if best_sim < cfg.min_answer_score and max(c.lexical for c in cands) < 0.5:
             return self._abstain(
@@ -209,7 +220,7 @@ class FactStrategy:
                 answer = compose(question, reading_order(chosen), retrieval, self.briefs(), kind="fact",
                                  interpretation=interpretation, answerer=self.name)  # fmt: skip
                 if unsaid:
-                    answer.text += " " + " ".join(f"The briefs don't say {_lower_first(u)}." for u in unsaid)
+                    answer.text += " " + " ".join(f"The briefs don't answer “{u[:1].upper()}{u[1:]}?”" for u in unsaid)
                     interpretation.notes.append("not in the briefs: " + "; ".join(unsaid))
                 answer.timings = {**retrieval.timings, "answer_ms": (time.perf_counter() - t0) * 1000}
                 return answer
@@ -256,6 +267,16 @@ class FactStrategy:
         stems = set(content_terms(" ".join(orgs | initials)))
         self._publishers_of = (briefs, stems)
         return stems
+
+    def _near_previous(self, cands: list[Candidate], retrieval: Retrieval, previous: np.ndarray) -> None:
+        """Raise the scores of sentences near the one most like the previous answer, in its brief."""
+        cfg = self.settings.answer
+        here = max(cands, key=lambda c: float(c.vector @ previous))
+        at = retrieval.passages[here.passage].start + here.start
+        for c in cands:
+            if c.brief_id == here.brief_id:
+                away = abs(retrieval.passages[c.passage].start + c.start - at)
+                c.score += cfg.follow_up_locality * 0.5 ** (away / cfg.follow_up_locality_chars)
 
     # -- what counts as answering --------------------------------------------------------------------------
     def _on_focus(self, c: Candidate, asked: Asked, retrieval: Retrieval, context: set[str] = frozenset()) -> bool:  # type: ignore[assignment]

@@ -20,6 +20,8 @@ import time
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+import numpy as np
+
 from assistant.answering.candidates import CandidateBuilder
 from assistant.answering.compare import CompareStrategy
 from assistant.answering.fact import FactStrategy
@@ -58,6 +60,7 @@ class AnswerPipeline:
         self.settings = settings
         self.retriever = retriever
         self.generator = generator
+        self.embedder = embedder
         briefs = retriever.briefs
         builder = CandidateBuilder(embedder, store)
         self.fact = FactStrategy(settings, builder, briefs, store.term_weights)
@@ -116,7 +119,8 @@ class AnswerPipeline:
                     return within
             return self.retriever.retrieve(q, merged, k or top_k, mode, question=question)
 
-        events = self._route(question, query, interp, merged, retrieve)
+        previous = self._previous_answer(turns) if interp.follow_up else None
+        events = self._route(question, query, interp, merged, retrieve, previous)
         for event in events:
             if event.answer is not None:
                 a = event.answer
@@ -130,7 +134,13 @@ class AnswerPipeline:
             yield event
 
     def _route(
-        self, question: str, query: str, interp: Interpretation, filters: Filters, retrieve: Any
+        self,
+        question: str,
+        query: str,
+        interp: Interpretation,
+        filters: Filters,
+        retrieve: Any,
+        previous: np.ndarray | None = None,
     ) -> Iterator[StreamEvent]:
         t0 = time.perf_counter()
         match interp.kind:
@@ -151,11 +161,16 @@ class AnswerPipeline:
                 if self.llm is not None:
                     yield from self.llm.stream(match or question, retrieval, interp)
                 else:
-                    yield from self.fact.stream(question, retrieval, interp, match)
+                    yield from self.fact.stream(question, retrieval, interp, match, previous)
                 return
         answer.timings = {**answer.timings, "answer_ms": (time.perf_counter() - t0) * 1000}
         yield StreamEvent(type="delta", text=answer.text)
         yield StreamEvent(type="answer", answer=answer)
+
+    def _previous_answer(self, turns: list[Turn]) -> np.ndarray | None:
+        """The vector of the conversation's last answer (where in the brief the conversation left off)."""
+        last = next((t for t in reversed(turns) if t.role == "assistant" and t.content.strip()), None)
+        return None if last is None else self.embedder.embed([last.content[:2000]])[0]
 
     def _prior_briefs(self, turns: list[Turn], filters: Filters, mode: Mode) -> list[str]:
         """The briefs the conversation was about: those the last answer cited, or else the brief that best answers the

@@ -91,6 +91,14 @@ class ChromaVectorIndex:
         self.location = location
 
     @cached_property
+    def _max_batch(self) -> int:
+        """The most records one Chroma write takes (5,461 embedded): larger writes go in parts."""
+        try:
+            return int(self.collection._client.get_max_batch_size())  # noqa: SLF001  # no public route to it
+        except Exception:  # an older client or a server that does not say
+            return 1000
+
+    @cached_property
     def _store(self) -> Any:
         from llama_index.vector_stores.chroma import ChromaVectorStore
 
@@ -137,7 +145,8 @@ class ChromaVectorIndex:
         if not nodes:
             return
         try:
-            self._store.add(nodes)
+            for at in range(0, len(nodes), self._max_batch):  # a long brief can exceed what Chroma takes at once
+                self._store.add(nodes[at : at + self._max_batch])
         except Exception as e:  # chromadb/httpx errors: name the brief and the store
             raise StoreError(
                 f"Cannot write the vectors of brief {rows[0].brief_id!r} to Chroma at {self.location}: {e}"

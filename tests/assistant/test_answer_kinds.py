@@ -102,3 +102,18 @@ def test_words_no_brief_uses_make_a_question_off_topic_in_a_large_library(ingest
     answer = large.ask(question)
     assert answer.abstained and answer.abstain_reason and "measl" in answer.abstain_reason
     assert not large.ask("Which icebreakers does the Arctic brief recommend?").abstained
+
+
+def test_a_compound_question_is_answered_part_by_part(assistant: BriefsService) -> None:
+    answer = assistant.ask("By how much did the Northern Sea Route cut the voyage to Shanghai, and when do most transits happen?")
+    assert answer.kind == "fact" and not answer.abstained
+    assert "40 percent" in answer.text and "between July and November" in answer.text
+    _exact(assistant, answer)
+
+
+def test_a_part_the_briefs_do_not_answer_is_named(assistant: BriefsService) -> None:
+    answer = assistant.ask("How many icebreakers does Russia have, and how much does each one cost?")
+    assert not answer.abstained and "forty vessels" in answer.text
+    assert answer.text.endswith("The briefs don't answer “How much does each one cost?”")
+    assert answer.interpretation is not None and any("not in the briefs" in n for n in answer.interpretation.notes)
+    _exact(assistant, answer)

@@ -126,6 +126,24 @@ class StoreContract:
         with pytest.raises(NotFoundError, match="'alpha'.*Known ids include: beta"):
             store.delete_brief("alpha")
 
+    def test_a_brief_larger_than_one_chroma_write_is_stored_whole(self, store: BriefStore) -> None:
+        n = 5461 + 40  # Chroma refuses more than 5,461 records in one write (embedded)
+        rows = write(store, "big", n=n)
+        assert store.vector_count() == n and store.chunk_count() == n
+        found = {cid for cid, _ in store.dense_search(vectors(n, hash(("big", "1")) % 2**32)[-1], k=1)}
+        assert found == {rows[-1].id}  # the last part was written too
+
+    def test_a_new_brief_deletes_no_vectors(self, store: BriefStore, monkeypatch: pytest.MonkeyPatch) -> None:
+        deletes: list[tuple[str, str | None]] = []
+        real = store.vectors.delete
+        monkeypatch.setattr(
+            store.vectors, "delete", lambda b, g=None, keep=False: (deletes.append((b, g)), real(b, g, keep=keep))[1]
+        )
+        write(store, "alpha")
+        assert deletes == []  # nothing older to remove: each Chroma write costs seconds on a large store
+        write(store, "alpha", version="2", n=2)
+        assert deletes and store.vector_count() == 2
+
     def test_uncommitted_vectors_are_ignored_then_recovered(self, store: BriefStore) -> None:
         committed = write(store, "alpha")
         meta, fp, _, rows = make_brief("ghost", "1")

@@ -64,3 +64,31 @@ def test_chat_follow_up_retrieves_the_brief_of_the_previous_turn(crs_data: Path)
     assert cited and all(b.startswith("if11755") for b in cited), second[:1500]
     sources = result.output.split("you> ")[3]
     assert "Amphibious Combat Vehicle" in sources.split("\n")[0] + sources.split("\n")[1]
+
+
+def test_a_follow_up_is_answered_from_where_the_conversation_left_off(crs_data: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+    from assistant.service import BriefsService
+
+    service = BriefsService(test_settings(data_dir=crs_data), embedder=embedder)
+    history = [
+        {"role": "user", "content": "Which companies won the Army's detailed design and prototype contracts for the XM-30?"},
+        {"role": "assistant", "content": "In June 2023 the Army awarded the Phase 3 and 4 contracts to General Dynamics "
+         "Land Systems and American Rheinmetall Vehicles, both of Sterling Heights, MI."},
+    ]  # fmt: skip
+    answer = service.ask("What were those two contracts worth altogether?", history=history)
+    # the brief also gives the five earlier contracts' total ($299.4 million); the one next to the previous answer's
+    # companies is the one asked about
+    assert "$1.6 billion" in answer.text, answer.text
+    assert {c.brief_id for c in answer.citations} == {"if12094v20-the-army-s-xm-30-mechanized-infantry-combat-vehi"}
+
+
+def test_a_report_is_summarised_from_its_own_summary_section(crs_data: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+    from assistant.service import BriefsService
+
+    service = BriefsService(test_settings(data_dir=crs_data), embedder=embedder)
+    answer = service.ask("What is the CRS report on memorials and commemorative works outside Washington, DC, about?")
+    assert answer.kind == "summary" and len(answer.citations) >= 3
+    (brief,) = {c.brief_id for c in answer.citations}
+    chunks = [c for c in service.store.brief_chunks(brief) if c.section == "Summary"]
+    assert chunks and all(any(k.start <= c.start and c.end <= k.end for k in chunks) for c in answer.citations)
+    assert answer.interpretation is not None and "from the brief's own “Summary” section" in answer.interpretation.notes
