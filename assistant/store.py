@@ -182,6 +182,8 @@ class BriefStore:
         self._keyword: KeywordIndex | None = None
         self._kw_lock = threading.Lock()
         self._sentence_cache = SentenceCache()
+        self._briefs: tuple[int, list[BriefMeta]] = (-1, [])  # list_briefs per registry revision
+        self._briefs_lock = threading.Lock()
 
     @contextmanager
     def writing(self) -> Iterator[None]:
@@ -323,7 +325,13 @@ class BriefStore:
 
     # -- reading ----------------------------------------------------------------------------------
     def list_briefs(self) -> list[BriefMeta]:
-        return self.registry.briefs()
+        """Every committed brief's metadata, read again only when the registry's revision changes (every question
+        asks, and at 9,200 briefs reading them costs 165 ms)."""
+        revision = self.registry.revision()
+        with self._briefs_lock:
+            if self._briefs[0] != revision:
+                self._briefs = (revision, self.registry.briefs())
+            return list(self._briefs[1])
 
     def get_brief(self, brief_id: str) -> BriefMeta:
         meta = self.registry.brief(brief_id)

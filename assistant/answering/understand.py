@@ -54,7 +54,7 @@ METADATA_CUES: list[tuple[MetadataField, re.Pattern[str]]] = [
         "authors",
         re.compile(
             r"\b(?:who (?:wrote|authored|are the authors|is the author|prepared)|author(?:s|ed)?\b|"
-            r"written by whom|which (?:analysts?|experts?|specialists?|researchers?) (?:wrote|authored|prepared))",
+            r"written by whom|which (?:[\w.'’-]+ ){0,2}?(?:analysts?|experts?|specialists?|researchers?|people|staff) (?:wrote|authored|prepared))",
             re.I,
         ),
     ),

@@ -53,6 +53,7 @@ class KeywordIndex:
         self._arrays = arrays
         self._split = re.compile(meta.get("token_pattern", TOKEN_PATTERN)).findall
         self._code = {b: i for i, b in enumerate(self.briefs)}
+        self._last_mask: tuple[set[str], np.ndarray | None] | None = None
 
     @cached_property
     def ids(self) -> list[str]:
@@ -162,6 +163,18 @@ class KeywordIndex:
     def size(self) -> int:
         return self.num_docs
 
+    def _excluded(self, allowed: set[str]) -> np.ndarray | None:
+        """The documents outside ``allowed`` briefs as a mask (None: no document is allowed), kept for the last set
+        asked about: the retriever passes the same set for every question until the library or filters change."""
+        last = self._last_mask
+        if last is not None and last[0] is allowed:
+            return last[1]
+        keep = np.zeros(len(self.briefs), dtype=bool)
+        keep[[self._code[b] for b in allowed if b in self._code]] = True
+        excluded = ~keep[self._arrays["brief_codes"]] if keep.any() else None
+        self._last_mask = (allowed, excluded)
+        return excluded
+
     def search(self, query: str, k: int, allowed: set[str] | None = None) -> list[tuple[str, float]]:
         """(chunk id, BM25 score) of the ``k`` best chunks with a positive score, within ``allowed`` briefs."""
         tokens = self.query_tokens(query)
@@ -174,11 +187,10 @@ class KeywordIndex:
             lo, hi = int(indptr[t]), int(indptr[t + 1])
             scores[indices[lo:hi]] += data[lo:hi]
         if allowed is not None:
-            keep = np.zeros(len(self.briefs), dtype=bool)
-            keep[[self._code[b] for b in allowed if b in self._code]] = True
-            if not keep.any():
+            excluded = self._excluded(allowed)
+            if excluded is None:
                 return []
-            scores[~keep[a["brief_codes"]]] = 0.0
+            scores[excluded] = 0.0
         k = min(k, self.num_docs)
         top = np.argpartition(-scores, k - 1)[:k] if k < self.num_docs else np.arange(self.num_docs)
         top = top[np.lexsort((top, -scores[top]))]  # best first; ties by index order

@@ -31,6 +31,7 @@ class HybridRetriever:
         self.store = store
         self.embedder = embedder
         self._briefs: tuple[int, dict[str, BriefMeta]] = (-1, {})
+        self._allowed: dict[tuple[int, str], set[str] | None] = {}
         self._lock = threading.Lock()
 
     def briefs(self) -> dict[str, BriefMeta]:
@@ -42,8 +43,19 @@ class HybridRetriever:
             return self._briefs[1]
 
     def allowed_briefs(self, filters: Filters | None) -> set[str] | None:
-        """Brief ids that pass ``filters`` and the newest-version rule; None means all."""
-        return allowed_briefs(self.briefs(), filters)
+        """Brief ids that pass ``filters`` and the newest-version rule; None means all. Kept per registry
+        revision and filters (23 ms per question at 9,200 briefs otherwise)."""
+        briefs = self.briefs()
+        key = (self._briefs[0], filters.model_dump_json() if filters is not None else "")
+        with self._lock:
+            if key in self._allowed:
+                return self._allowed[key]
+        allowed = allowed_briefs(briefs, filters)
+        with self._lock:
+            if len(self._allowed) > 256:
+                self._allowed.clear()
+            self._allowed[key] = allowed
+        return allowed
 
     def retrieve(
         self,

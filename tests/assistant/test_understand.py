@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 
-from assistant.answering.types import expected_types, types_in
+from assistant.answering.types import expected_types, part_types, question_parts, types_in
 from assistant.answering.understand import interpret
 from assistant.models import BriefMeta
 from assistant.text import sentence_spans
@@ -22,6 +22,7 @@ LIBRARY = {
 
 @pytest.mark.parametrize(("question", "kind"), [
     ("Who wrote the brief on U.S.-Mexico trade relations?", "metadata"),
+    ("Which CRS analysts wrote the report tracking foreign holdings of federal debt?", "metadata"),
     ("When was the In Focus on the XM-30 last updated?", "metadata"),
     ("What is the report number of the CRS product on Section 122?", "metadata"),
     ("Which briefs discuss Iran?", "list"),
@@ -148,3 +149,16 @@ def test_a_name_the_question_already_states_is_not_an_answer_of_its_type() -> No
     builder = SimpleNamespace(text="In June 2018 the ACV entered production with BAE Systems in York.")
     assert "organisation" not in _new_names(only_subject, {"organisation"}, stated)  # type: ignore[arg-type]
     assert "organisation" in _new_names(builder, {"organisation"}, stated)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("question", "parts"), [
+    ("Which unit gets the first battalion, and when?", [["organisation"], ["date"]]),
+    ("What would the second one do, and by what vote did it pass?", [[], ["number"]]),
+    ("Who brokered the ceasefire, and how long was it meant to last?", [["organisation", "place"], ["duration"]]),
+    ("What about the second one? How much did Congress put in, and how much was taken back?",
+     [["amount", "number"], ["amount", "number"]]),  # the opening asks nothing by itself
+    ("How much does a single launcher cost?", [["amount"]]),  # one part: the question itself
+    ("What are the costs and benefits of tariffs?", [["amount"]]),  # "and" inside one thing asked
+])
+def test_compound_questions_split_into_parts(question: str, parts: list[list[str]]) -> None:
+    assert [part_types(p) for p in question_parts(question)] == parts
