@@ -31,9 +31,20 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
+from typing import Any
+
+import numpy as np
 
 from assistant.errors import BriefsError, IngestError
-from assistant.models import BriefLayout, BriefMeta, ChunkRow, Committed, IngestReport, PreparedBrief
+from assistant.models import (
+    BriefLayout,
+    BriefMeta,
+    ChunkRow,
+    Committed,
+    IngestReport,
+    PreparedBrief,
+    SentenceVectors,
+)
 from assistant.originals import FOLDER, Originals
 from assistant.protocols import Embedder
 from assistant.settings import Settings
@@ -95,7 +106,7 @@ class Ingestor:
         self._current: dict[str, str | None] = {}  # path -> sha256 of the file as it is now (None: gone)
         self._fresh: set[str] = set()  # briefs found unchanged: embedded with this embedder already
         pending: list[_Pending] = []
-        with _Writer(self._write, report) as writer:
+        with _Writer(self._embed, self._write, report) as writer:
             for n, path in enumerate(files, 1):
                 if progress:
                     progress(str(path), n, len(files))
@@ -280,10 +291,15 @@ class Ingestor:
             slug = f"{slug}-{hashlib.sha1(str(path).encode()).hexdigest()[:6]}"
         return slug
 
-    def _write(self, pending: list[_Pending], report: IngestReport) -> None:
-        if not pending:
-            return
-        embedded = embed_chunks(self.embedder, [(p.brief.meta.title, p.brief.chunks) for p in pending])
+    def _embed(self, pending: list[_Pending]) -> list[tuple[np.ndarray, dict[str, SentenceVectors]]]:
+        return embed_chunks(self.embedder, [(p.brief.meta.title, p.brief.chunks) for p in pending])
+
+    def _write(
+        self,
+        pending: list[_Pending],
+        embedded: list[tuple[np.ndarray, dict[str, SentenceVectors]]],
+        report: IngestReport,
+    ) -> None:
         for p, (vectors, sentences) in zip(pending, embedded, strict=True):
             p.brief.sentences = sentences
             meta = p.brief.meta
@@ -329,47 +345,69 @@ class _TokenCount:
 
 
 class _Writer:
-    """Embeds and writes batches of prepared briefs in one background thread, in submission order, while the
-    caller parses the next files; at most one batch waits. An error in the thread is raised in the caller at the
-    next :meth:`submit` or on leaving the ``with`` block; leaving it early (an error while parsing) lets the
-    batch in progress finish, so every brief is still committed whole or not at all."""
+    """Embeds and writes batches of prepared briefs in submission order, in two background threads (one embeds a
+    batch while the other writes the one before it, so ONNX Runtime does not wait on Chroma and SQLite), while the
+    caller parses the next files; at most one batch waits before each. An error in either thread is raised in the
+    caller at the next :meth:`submit` or on leaving the ``with`` block; leaving it early (an error while parsing)
+    lets the batches already embedded be written, so every brief is still committed whole or not at all."""
 
-    def __init__(self, write: Callable[[list[_Pending], IngestReport], None], report: IngestReport) -> None:
+    def __init__(
+        self,
+        embed: Callable[[list[_Pending]], Any],
+        write: Callable[[list[_Pending], Any, IngestReport], None],
+        report: IngestReport,
+    ) -> None:
+        self._embed = embed
         self._write = write
         self._report = report
-        self._queue: queue.Queue[list[_Pending] | None] = queue.Queue(maxsize=1)
+        self._inbox: queue.Queue[list[_Pending] | None] = queue.Queue(maxsize=1)
+        self._embedded: queue.Queue[tuple[list[_Pending], Any] | None] = queue.Queue(maxsize=1)
         self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, name="ingest-writer", daemon=True)
+        self._threads = [
+            threading.Thread(target=self._embedding, name="ingest-embed", daemon=True),
+            threading.Thread(target=self._writing, name="ingest-writer", daemon=True),
+        ]
 
     def __enter__(self) -> _Writer:
-        self._thread.start()
+        for thread in self._threads:
+            thread.start()
         return self
 
     def submit(self, batch: list[_Pending]) -> None:
         self._raise_pending()
         if batch:
-            self._queue.put(batch)
+            self._inbox.put(batch)
 
     def __exit__(
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        if kind is not None:  # drop what waits, let the batch in progress finish
+        if kind is not None:  # drop what waits to be embedded, let what is embedded be written
             try:
-                self._queue.get_nowait()
+                self._inbox.get_nowait()
             except queue.Empty:
                 pass
-        self._queue.put(None)
-        self._thread.join()
+        self._inbox.put(None)
+        for thread in self._threads:
+            thread.join()
         if kind is None:
             self._raise_pending()
 
-    def _run(self) -> None:
-        while (batch := self._queue.get()) is not None:
+    def _embedding(self) -> None:
+        while (batch := self._inbox.get()) is not None:
             if self._error is None:
                 try:
-                    self._write(batch, self._report)
+                    self._embedded.put((batch, self._embed(batch)))
                 except BaseException as e:  # handed to the caller, which raises it
-                    self._error = e
+                    self._error = self._error or e
+        self._embedded.put(None)
+
+    def _writing(self) -> None:
+        while (item := self._embedded.get()) is not None:
+            if self._error is None:
+                try:
+                    self._write(item[0], item[1], self._report)
+                except BaseException as e:
+                    self._error = self._error or e
 
     def _raise_pending(self) -> None:
         if self._error is not None:
