@@ -83,8 +83,12 @@ def main() -> None:
     runs: dict[str, list[dict[str, float]]] = {}
     texts: list[str] = []
     for rep in range(args.repeats):
+        # a new data dir each round: a process keeps its Chroma client per path, so a store deleted and made again
+        # at the same path would be written through the old one
+        round_dir = data_dir if rep == 0 else data_dir.with_name(f"{data_dir.name}-r{rep}")
+        st_dir = RESULTS / f"crs-data-st-r{rep}"
         variants: list[tuple[str, Any]] = [
-            ("briefs ingest", lambda: ingest(files, data_dir)),
+            ("briefs ingest", lambda d=round_dir: ingest(files, d)),
             ("torch floor", lambda: embed(
                 lambda t: torch_model.encode(t, batch_size=32, normalize_embeddings=True, show_progress_bar=False),
                 texts,
@@ -94,7 +98,7 @@ def main() -> None:
         if args.with_st_ingest:
             variants.append(
                 ("briefs ingest (sentence-transformers)",
-                 lambda: ingest(files, RESULTS / "crs-data-st", embedder="sentence-transformers"))
+                 lambda d=st_dir: ingest(files, d, embedder="sentence-transformers"))
             )
         order = variants if rep % 2 == 0 else [variants[0], *reversed(variants[1:])]
         for name, run in order:  # the first ingest provides the texts the others embed
