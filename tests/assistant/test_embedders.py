@@ -63,6 +63,19 @@ def test_onnx_int8_vectors_stay_close_to_the_reference(embedder: Any, st_embedde
     assert cosines.min() >= 0.97 and cosines[texts].mean() >= 0.99, cosines  # the empty text is the outlier
 
 
+def test_onnx_int8_passes_run_in_parallel_and_give_each_text_its_own_vector(embedder: Any) -> None:
+    texts = [t for t in TEXTS if t]
+    together = embedder.embed(texts)  # several passes at once, one thread each
+    alone = np.stack([embedder.embed([t])[0] for t in texts])  # one pass at a time
+    np.testing.assert_allclose(together, alone, atol=1e-6)
+    vectors, sentences = embedder.embed_with_sentences(texts, [_spans(t) for t in texts])
+    np.testing.assert_allclose(vectors, alone, atol=1e-6)
+    for text, got in zip(texts, sentences, strict=True):  # each text's sentence vectors land on that text
+        (_, (want,)) = embedder.embed_with_sentences([text], [_spans(text)])
+        assert got.spans == want.spans
+        np.testing.assert_allclose(got.vectors, want.vectors, atol=1e-6)
+
+
 def test_onnx_tokenizer_counts_like_the_reference(embedder: Any, st_embedder: Any) -> None:
     for text in TEXTS:
         assert embedder.tokenize(text) == st_embedder.tokenize(text)
