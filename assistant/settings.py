@@ -319,7 +319,10 @@ class Settings(BaseSettings):
         None, description="Where the onnx embedder's exported models are cached; unset: ~/.cache/briefs-assistant/onnx."
     )
     embed_threads: int = Field(
-        0, ge=0, description="ONNX Runtime threads per forward pass; 0 = one per CPU core."
+        0,
+        ge=0,
+        description="ONNX Runtime threads (0 = one per CPU core): int8 runs that many one-thread forward passes at "
+        "once; fp32 gives each (batched) pass that many threads.",
     )
     embed_batch_size: int = Field(
         32,

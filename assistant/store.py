@@ -325,8 +325,11 @@ class BriefStore:
 
     # -- reading ----------------------------------------------------------------------------------
     def list_briefs(self) -> list[BriefMeta]:
-        """Every committed brief's metadata, read again only when the registry's revision changes (every question
-        asks, and at 9,200 briefs reading them costs 165 ms)."""
+        """Every committed brief's metadata. Embedded, it is read again only when the registry's revision (a counter
+        every commit and delete moves) changes: every question asks, and at 9,200 briefs reading them costs 165 ms.
+        A shared registry's revision hashes ids and generations only (a moved file keeps both), so it is read."""
+        if self.shared:
+            return self.registry.briefs()
         revision = self.registry.revision()
         with self._briefs_lock:
             if self._briefs[0] != revision:

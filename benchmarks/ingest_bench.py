@@ -12,13 +12,15 @@ Rows (best of ``--repeats``, the variants interleaved, alternating which goes fi
 - ``briefs ingest (sentence-transformers)`` with ``--with-st-ingest``: the same with the previous default.
 
 ``x floor`` is the floor's seconds over the row's (above 1: faster than the floor), for wall time and for this
-process's CPU time (all threads), which other jobs on a shared machine disturb less. The last default ingest is
-kept in benchmarks/results/crs-data for the other benchmarks. Writes benchmarks/results/ingest.json.
+process's CPU time (all threads), which other jobs on a shared machine disturb less. The first round's default
+ingest is kept in benchmarks/results/crs-data for the other benchmarks (later rounds ingest into their own data
+dirs, removed at the end: a process keeps its Chroma client per path). Writes benchmarks/results/ingest.json.
 """
 
 from __future__ import annotations
 
 import argparse
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -108,6 +110,9 @@ def main() -> None:
                 texts.extend(chunk_texts(data_dir))
             print(f"  round {rep + 1}: {name:40s} {result['seconds']:7.1f} s  ({load()})", flush=True)
 
+    for rep in range(1, args.repeats):
+        shutil.rmtree(data_dir.with_name(f"{data_dir.name}-r{rep}"), ignore_errors=True)
+        shutil.rmtree(RESULTS / f"crs-data-st-r{rep}", ignore_errors=True)
     best = {name: min(r, key=lambda x: x["seconds"]) for name, r in runs.items()}
     floor = best["torch floor"]["seconds"]
     rows = []

@@ -98,7 +98,7 @@ def add_copies(base: Path, target: Path, copies: range) -> None:
     dst = BriefsService({"data_dir": target}).store
     # Chroma persists its HNSW index (and rewrites its id map) every sync_threshold records (default 1000), and each
     # write (add or delete) costs ~2.8 s of fixed work at 350k records: the copies of a brief go in one add, and
-    # the index is written once at the end. Reads are unaffected.
+    # the index is written once, at the end. Reads are unaffected.
     dst.vectors.collection.modify(configuration={"hnsw": {"sync_threshold": SYNC_THRESHOLD}})  # type: ignore[attr-defined]
     present = {b.id for b in dst.list_briefs()}
     originals = src.list_briefs()
@@ -142,6 +142,11 @@ def add_copies(base: Path, target: Path, copies: range) -> None:
         if n % 10 == 0:
             rate = n * len(copies) / (time.perf_counter() - t0)
             print(f"    {n}/{len(originals)} briefs x {len(copies)} copies ({rate:.0f} briefs/s)", flush=True)
+    # back to Chroma's default, and one write to make it persist the index now: a store left with unpersisted
+    # records would replay them into HNSW at every server start
+    dst.vectors.collection.modify(configuration={"hnsw": {"sync_threshold": 1000}})  # type: ignore[attr-defined]
+    dst.vectors.collection.add(ids=["scale-bench-flush"], embeddings=[[1.0] + [0.0] * (vectors.shape[1] - 1)])  # type: ignore[attr-defined]
+    dst.vectors.collection.delete(ids=["scale-bench-flush"])  # type: ignore[attr-defined]
     dst.close()
 
 

@@ -348,8 +348,10 @@ class _Writer:
     """Embeds and writes batches of prepared briefs in submission order, in two background threads (one embeds a
     batch while the other writes the one before it, so ONNX Runtime does not wait on Chroma and SQLite), while the
     caller parses the next files; at most one batch waits before each. An error in either thread is raised in the
-    caller at the next :meth:`submit` or on leaving the ``with`` block; leaving it early (an error while parsing)
-    lets the batches already embedded be written, so every brief is still committed whole or not at all."""
+    caller at the next :meth:`submit` or on leaving the ``with`` block, and stops the work for good: after an
+    embedding error the batches embedded before it are still written, after a write error nothing more is.
+    Leaving early (an error while parsing) also lets the batches already embedded be written. Every brief is
+    committed whole or not at all."""
 
     def __init__(
         self,
@@ -363,6 +365,8 @@ class _Writer:
         self._inbox: queue.Queue[list[_Pending] | None] = queue.Queue(maxsize=1)
         self._embedded: queue.Queue[tuple[list[_Pending], Any] | None] = queue.Queue(maxsize=1)
         self._error: BaseException | None = None
+        self._no_embedding = threading.Event()  # set for good by an error (never cleared, unlike _error)
+        self._no_writing = threading.Event()
         self._threads = [
             threading.Thread(target=self._embedding, name="ingest-embed", daemon=True),
             threading.Thread(target=self._writing, name="ingest-writer", daemon=True),
@@ -394,20 +398,27 @@ class _Writer:
 
     def _embedding(self) -> None:
         while (batch := self._inbox.get()) is not None:
-            if self._error is None:
+            if not self._no_embedding.is_set():
                 try:
                     self._embedded.put((batch, self._embed(batch)))
                 except BaseException as e:  # handed to the caller, which raises it
-                    self._error = self._error or e
+                    self._fail(e, writing_too=False)
         self._embedded.put(None)
 
     def _writing(self) -> None:
         while (item := self._embedded.get()) is not None:
-            if self._error is None:
+            if not self._no_writing.is_set():
                 try:
                     self._write(item[0], item[1], self._report)
                 except BaseException as e:
-                    self._error = self._error or e
+                    self._fail(e, writing_too=True)
+
+    def _fail(self, error: BaseException, writing_too: bool) -> None:
+        self._no_embedding.set()
+        if writing_too:
+            self._no_writing.set()
+        if self._error is None:
+            self._error = error
 
     def _raise_pending(self) -> None:
         if self._error is not None:

@@ -53,7 +53,7 @@ class SentenceSource(Protocol):
     def remember_sentences(self, chunk_id_: str, sv: SentenceVectors) -> None: ...
 
 
-@dataclass
+@dataclass(eq=False)  # a candidate is itself: "c in chosen" must not compare sentence vectors
 class Candidate:
     """One prose sentence of a retrieved passage; ``start``/``end`` are offsets into the passage text."""
 

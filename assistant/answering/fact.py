@@ -138,6 +138,14 @@ def _new_names(c: Candidate, types: set[AnswerType], stated: set[str]) -> set[An
     return types
 
 
+def _unanswered(part: str) -> str:
+    """What the answer says of a part of the question no sentence answers: "The briefs don't say when." for a bare
+    interrogative, the part quoted otherwise."""
+    if len(part.split()) <= 2:
+        return f"The briefs don't say {part.lower()}."
+    return f"The briefs don't answer “{part[:1].upper()}{part[1:]}?”"
+
+
 def _gain(c: Candidate, missing_types: set[AnswerType], missing_focus: set[str], focus: set[str]) -> float:
     """What a further sentence adds: the answer types and focus words not covered yet."""
     return 2.0 * len(c.types & missing_types) + len(c.terms & missing_focus) / max(1, len(focus))
@@ -220,7 +228,7 @@ class FactStrategy:
                 answer = compose(question, reading_order(chosen), retrieval, self.briefs(), kind="fact",
                                  interpretation=interpretation, answerer=self.name)  # fmt: skip
                 if unsaid:
-                    answer.text += " " + " ".join(f"The briefs don't answer “{u[:1].upper()}{u[1:]}?”" for u in unsaid)
+                    answer.text += " " + " ".join(_unanswered(u) for u in unsaid)
                     interpretation.notes.append("not in the briefs: " + "; ".join(unsaid))
                 answer.timings = {**retrieval.timings, "answer_ms": (time.perf_counter() - t0) * 1000}
                 return answer

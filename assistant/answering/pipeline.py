@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -119,7 +119,7 @@ class AnswerPipeline:
                     return within
             return self.retriever.retrieve(q, merged, k or top_k, mode, question=question)
 
-        previous = self._previous_answer(turns) if interp.follow_up else None
+        previous = (lambda: self._previous_answer(turns)) if interp.follow_up else (lambda: None)
         events = self._route(question, query, interp, merged, retrieve, previous)
         for event in events:
             if event.answer is not None:
@@ -140,8 +140,9 @@ class AnswerPipeline:
         interp: Interpretation,
         filters: Filters,
         retrieve: Any,
-        previous: np.ndarray | None = None,
+        previous: Callable[[], np.ndarray | None] = lambda: None,
     ) -> Iterator[StreamEvent]:
+        """``previous``: the vector of the conversation's last answer, computed only for the extractive fact path."""
         t0 = time.perf_counter()
         match interp.kind:
             case "metadata":
@@ -161,7 +162,7 @@ class AnswerPipeline:
                 if self.llm is not None:
                     yield from self.llm.stream(match or question, retrieval, interp)
                 else:
-                    yield from self.fact.stream(question, retrieval, interp, match, previous)
+                    yield from self.fact.stream(question, retrieval, interp, match, previous())
                 return
         answer.timings = {**answer.timings, "answer_ms": (time.perf_counter() - t0) * 1000}
         yield StreamEvent(type="delta", text=answer.text)

@@ -253,8 +253,11 @@ class OnnxEmbedder:
         bs = 1 if self.precision == "int8" else batch_size or self.batch_size
         batches = [order[at : at + bs] for at in range(0, len(order), bs)]
         if self._workers > 1 and len(batches) > 1:
-            with ThreadPoolExecutor(self._workers, thread_name_prefix="onnx-embed") as pool:
+            pool = ThreadPoolExecutor(self._workers, thread_name_prefix="onnx-embed")
+            try:
                 yield from pool.map(lambda rows: self._run(rows, encodings, lengths, serial=False), batches)
+            finally:  # a consumer that stops early leaves no passes running for nothing
+                pool.shutdown(wait=True, cancel_futures=True)
         else:
             for rows in batches:
                 yield self._run(rows, encodings, lengths, serial=self._workers == 1)

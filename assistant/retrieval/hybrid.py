@@ -36,17 +36,20 @@ class HybridRetriever:
 
     def briefs(self) -> dict[str, BriefMeta]:
         """Brief metadata by id, cached per registry revision."""
+        return self._briefs_at()[1]
+
+    def _briefs_at(self) -> tuple[int, dict[str, BriefMeta]]:
         revision = self.store.registry.revision()
         with self._lock:
             if self._briefs[0] != revision:
                 self._briefs = (revision, {b.id: b for b in self.store.list_briefs()})
-            return self._briefs[1]
+            return self._briefs
 
     def allowed_briefs(self, filters: Filters | None) -> set[str] | None:
         """Brief ids that pass ``filters`` and the newest-version rule; None means all. Kept per registry
         revision and filters (23 ms per question at 9,200 briefs otherwise)."""
-        briefs = self.briefs()
-        key = (self._briefs[0], filters.model_dump_json() if filters is not None else "")
+        revision, briefs = self._briefs_at()  # the pair read together: another thread may move to a newer one
+        key = (revision, filters.model_dump_json() if filters is not None else "")
         with self._lock:
             if key in self._allowed:
                 return self._allowed[key]

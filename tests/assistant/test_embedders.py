@@ -8,6 +8,7 @@ checked by the eval, see benchmarks/README.md).
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -63,7 +64,12 @@ def test_onnx_int8_vectors_stay_close_to_the_reference(embedder: Any, st_embedde
     assert cosines.min() >= 0.97 and cosines[texts].mean() >= 0.99, cosines  # the empty text is the outlier
 
 
-def test_onnx_int8_passes_run_in_parallel_and_give_each_text_its_own_vector(embedder: Any) -> None:
+def test_onnx_int8_passes_run_in_parallel_and_give_each_text_its_own_vector(embedder: Any, tmp_path: Path) -> None:
+    from assistant.components.onnx_embedder import OnnxEmbedder
+
+    shutil.copy(embedder.onnx_path, tmp_path / embedder.onnx_path.name)  # the exported model, not exported again
+    embedder = OnnxEmbedder(embedder.path, tmp_path, "int8", threads=2)  # parallel even on a one-CPU runner
+    assert embedder._workers == 2 and embedder.onnx_path.parent == tmp_path
     texts = [t for t in TEXTS if t]
     together = embedder.embed(texts)  # several passes at once, one thread each
     alone = np.stack([embedder.embed([t])[0] for t in texts])  # one pass at a time
