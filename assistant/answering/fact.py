@@ -224,7 +224,9 @@ class FactStrategy:
         if len(parts) > 1:  # answered part by part, each part by its own sentence
             chosen, unsaid = self._by_part(parts, cands, asked, retrieval, context, stated)
             if chosen:
-                chosen = self._extend(chosen, cands, set(), focus)
+                # the words of a part no sentence answers do not call for more sentences ("… cost" padding)
+                unsaid_terms = set().union(*(content_terms(u, drop_question_words=True) for u in unsaid))
+                chosen = self._extend(chosen, cands, set(), focus - unsaid_terms)
                 answer = compose(question, reading_order(chosen), retrieval, self.briefs(), kind="fact",
                                  interpretation=interpretation, answerer=self.name)  # fmt: skip
                 if unsaid:
