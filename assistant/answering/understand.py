@@ -289,9 +289,16 @@ def _sides(q: str) -> list[str]:
         m = frame.search(q)
         if m:
             a, b = _clean_side(_after_last_link(m.group("a"))), _clean_side(m.group("b"))
+            if a.count("(") > a.count(")") and b.count(")") > b.count("("):  # "… credits (EEHIC and RCEC)"
+                a, b = a[a.rfind("(") + 1 :].strip(), b[: b.find(")")].strip()
+            a = DIMENSION_OF.sub("", a)  # "the speed of the copper investigation": what they are compared on
             if a and b:
                 return _unshared(a, b)
     return []
+
+
+# a side that opens with what is compared rather than what it is ("speed of", "actual costs of"): lower-case words
+DIMENSION_OF = re.compile(r"^(?:[a-z][\w-]*\s+){1,3}of\s+(?:the\s+)?(?=\S)")
 
 
 def _after_last_link(text: str) -> str:

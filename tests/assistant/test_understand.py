@@ -103,6 +103,10 @@ def test_sentences_are_not_cut_inside_abbreviations(text: str) -> None:
     ("How does the Bureau of Land Management differ from the Forest Service?", ["Bureau of Land Management", "Forest Service"]),
     ("Compare Medicare versus Medicaid spending.", ["Medicare", "Medicaid spending"]),
     ("Compare trains at high speed and buses.", ["trains at high speed", "buses"]),  # "speed" is not a participle
+    # the pair in parentheses names the sides; what they are compared on is not part of a side
+    ("How did the actual 2023 costs of the two home energy credits (EEHIC and RCEC) compare?", ["EEHIC", "RCEC"]),
+    ("How did the speed of the 2025 copper investigation compare with the steel investigation?",
+     ["2025 copper investigation", "steel investigation"]),
 ])
 def test_comparison_sides_keep_names_whole(question: str, sides: list[str]) -> None:
     from assistant.answering.understand import _sides
