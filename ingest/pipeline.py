@@ -31,7 +31,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import Any
 
 import numpy as np
 
@@ -56,6 +55,7 @@ from ingest.clean import clean_text
 from ingest.load import SUFFIXES, Limits, RawDoc, is_supported, load_file
 
 logger = logging.getLogger(__name__)
+Embedded = list[tuple[np.ndarray, dict[str, SentenceVectors]]]  # per brief of a batch: chunk and sentence vectors
 
 PIPELINE_VERSION = "5"  # bump when cleaning or chunking changes, so every brief is re-ingested (5: PDF page maps)
 HEADER_TOKENS = 32  # room for "title / section" prepended to each chunk for embedding
@@ -291,13 +291,13 @@ class Ingestor:
             slug = f"{slug}-{hashlib.sha1(str(path).encode()).hexdigest()[:6]}"
         return slug
 
-    def _embed(self, pending: list[_Pending]) -> list[tuple[np.ndarray, dict[str, SentenceVectors]]]:
+    def _embed(self, pending: list[_Pending]) -> Embedded:
         return embed_chunks(self.embedder, [(p.brief.meta.title, p.brief.chunks) for p in pending])
 
     def _write(
         self,
         pending: list[_Pending],
-        embedded: list[tuple[np.ndarray, dict[str, SentenceVectors]]],
+        embedded: Embedded,
         report: IngestReport,
     ) -> None:
         for p, (vectors, sentences) in zip(pending, embedded, strict=True):
@@ -355,15 +355,15 @@ class _Writer:
 
     def __init__(
         self,
-        embed: Callable[[list[_Pending]], Any],
-        write: Callable[[list[_Pending], Any, IngestReport], None],
+        embed: Callable[[list[_Pending]], Embedded],
+        write: Callable[[list[_Pending], Embedded, IngestReport], None],
         report: IngestReport,
     ) -> None:
         self._embed = embed
         self._write = write
         self._report = report
         self._inbox: queue.Queue[list[_Pending] | None] = queue.Queue(maxsize=1)
-        self._embedded: queue.Queue[tuple[list[_Pending], Any] | None] = queue.Queue(maxsize=1)
+        self._embedded: queue.Queue[tuple[list[_Pending], Embedded] | None] = queue.Queue(maxsize=1)
         self._error: BaseException | None = None
         self._no_embedding = threading.Event()  # set for good by an error (never cleared, unlike _error)
         self._no_writing = threading.Event()

@@ -227,13 +227,7 @@ class FactStrategy:
                 # the words of a part no sentence answers do not call for more sentences ("… cost" padding)
                 unsaid_terms = set().union(*(content_terms(u, drop_question_words=True) for u in unsaid))
                 chosen = self._extend(chosen, cands, set(), focus - unsaid_terms)
-                answer = compose(question, reading_order(chosen), retrieval, self.briefs(), kind="fact",
-                                 interpretation=interpretation, answerer=self.name)  # fmt: skip
-                if unsaid:
-                    answer.text += " " + " ".join(_unanswered(u) for u in unsaid)
-                    interpretation.notes.append("not in the briefs: " + "; ".join(unsaid))
-                answer.timings = {**retrieval.timings, "answer_ms": (time.perf_counter() - t0) * 1000}
-                return answer
+                return self._compose(question, chosen, retrieval, interpretation, t0, unsaid)
         on_focus = {id(c): self._on_focus(c, asked, retrieval, context) for c in cands}
         if not types and best_sim < cfg.min_focus_score and not any(on_focus.values()):
             return self._abstain(
@@ -255,6 +249,19 @@ class FactStrategy:
             chosen = self._cover(answers, cands, types, focus)
         else:
             chosen = self._diverse(cands, cfg.describe_max_sentences)
+        return self._compose(question, chosen, retrieval, interpretation, t0)
+
+    def _compose(
+        self,
+        question: str,
+        chosen: list[Candidate],
+        retrieval: Retrieval,
+        interpretation: Interpretation,
+        t0: float,
+        unsaid: list[str] | None = None,
+    ) -> Answer:
+        """The answer of ``chosen`` sentences in reading order, then a sentence for each part of the question that
+        no sentence answers (``unsaid``)."""
         answer = compose(
             question,
             reading_order(chosen),
@@ -264,6 +271,9 @@ class FactStrategy:
             interpretation=interpretation,
             answerer=self.name,
         )
+        if unsaid:
+            answer.text += " " + " ".join(_unanswered(u) for u in unsaid)
+            interpretation.notes.append("not in the briefs: " + "; ".join(unsaid))
         answer.timings = {**retrieval.timings, "answer_ms": (time.perf_counter() - t0) * 1000}
         return answer
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -119,8 +119,7 @@ class AnswerPipeline:
                     return within
             return self.retriever.retrieve(q, merged, k or top_k, mode, question=question)
 
-        previous = (lambda: self._previous_answer(turns)) if interp.follow_up else (lambda: None)
-        events = self._route(question, query, interp, merged, retrieve, previous)
+        events = self._route(question, query, interp, merged, retrieve, turns)
         for event in events:
             if event.answer is not None:
                 a = event.answer
@@ -140,9 +139,8 @@ class AnswerPipeline:
         interp: Interpretation,
         filters: Filters,
         retrieve: Any,
-        previous: Callable[[], np.ndarray | None] = lambda: None,
+        turns: Sequence[Turn] = (),
     ) -> Iterator[StreamEvent]:
-        """``previous``: the vector of the conversation's last answer, computed only for the extractive fact path."""
         t0 = time.perf_counter()
         match interp.kind:
             case "metadata":
@@ -162,13 +160,14 @@ class AnswerPipeline:
                 if self.llm is not None:
                     yield from self.llm.stream(match or question, retrieval, interp)
                 else:
-                    yield from self.fact.stream(question, retrieval, interp, match, previous())
+                    previous = self._previous_answer(turns) if interp.follow_up else None
+                    yield from self.fact.stream(question, retrieval, interp, match, previous)
                 return
         answer.timings = {**answer.timings, "answer_ms": (time.perf_counter() - t0) * 1000}
         yield StreamEvent(type="delta", text=answer.text)
         yield StreamEvent(type="answer", answer=answer)
 
-    def _previous_answer(self, turns: list[Turn]) -> np.ndarray | None:
+    def _previous_answer(self, turns: Sequence[Turn]) -> np.ndarray | None:
         """The vector of the conversation's last answer (where in the brief the conversation left off)."""
         last = next((t for t in reversed(turns) if t.role == "assistant" and t.content.strip()), None)
         return None if last is None else self.embedder.embed([last.content[:2000]])[0]

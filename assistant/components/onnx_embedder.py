@@ -141,9 +141,8 @@ def _quantize(src: Path, out: Path) -> None:
         weight_type=QuantType.QInt8,
         per_channel=True,
         op_types_to_quantize=["MatMul", "Attention"],
-        extra_options={
-            "DefaultTensorType": onnx.TensorProto.FLOAT
-        },  # fused ops' outputs have no inferred type
+        # fused ops' outputs have no inferred type
+        extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
     )
 
 
@@ -153,8 +152,9 @@ class OnnxEmbedder:
     fp32: texts are sorted by token count and batched so that each batch pads little. int8: one text per
     forward pass, unpadded, because dynamic quantisation scales the activations by the whole input tensor, so a
     batch would make a text's vector depend on its neighbours (up to 0.03 per component); on CPU this costs no
-    throughput, as each pass runs on one thread and ``threads`` passes run at once. Sentence vectors come from the same forward pass (mean of the token embeddings over each character
-    span), as the sentence-transformers embedder's do.
+    throughput, as each pass runs on one thread and ``threads`` passes run at once. Sentence vectors come from the
+    same forward pass (mean of the token embeddings over each character span), as the sentence-transformers
+    embedder's do.
     """
 
     def __init__(
