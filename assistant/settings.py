@@ -142,6 +142,10 @@ class AnswerSettings(BaseModel):
     describe_max_sentences: int = Field(
         5, ge=1, le=10, description="Most sentences in an answer to a what/why/how question."
     )
+    focus_bonus: float = Field(
+        0.2, ge=0, le=1, description="Added to the score of a sentence about what a what/why/how question asks (most "
+        "of its words by weight, with the sentence's heading and title)."
+    )
     describe_ratio: float = Field(
         0.6,
         ge=0,
@@ -194,9 +198,13 @@ class AnswerSettings(BaseModel):
         "scores at least this share of the best brief's.",
     )
     list_max_briefs: int = Field(12, ge=1, le=100, description="Most briefs in a list answer.")
+    compare_sentences: int = Field(
+        3, ge=1, le=8, description="Sentences per side of a comparison (one more when it adds a value of the asked-for "
+        "type or a word of what the sides are compared on that the others lack)."
+    )
     summary_sentences: int = Field(
-        8, ge=1, le=12, description="Most sentences in a summary of one brief (a short brief gets fewer: about the "
-        "square root of its prose sentences over 1.5, at least 4)."
+        6, ge=1, le=12, description="Most sentences in a summary of one brief (a short brief gets fewer: about the "
+        "square root of its prose sentences, at least 3)."
     )
 
 

@@ -149,12 +149,43 @@ def _segment(line: str) -> tuple[tuple[int, int], ...]:
     return tuple(pieces)
 
 
+BLOCK_START = re.compile(r"^\s*(?:[-*•+]\s|\d+[.)]\s|[|#>])")
+ENDS_SENTENCE = re.compile(r"[.!?:;][\"”’)\]]*\s*$")
+
+
+def _lines(text: str) -> list[tuple[int, int]]:
+    """The text's lines, with a paragraph wrapped over several lines joined into one (a break inside a sentence, in
+    a hard-wrapped text or Markdown source: "… The number of\nengineers …"): a line continues the one before when
+    that one does not end a sentence, neither is a list item, table row or heading, and it starts in lower case or
+    the one before is nearly as long as the longest line (a short line is a heading)."""
+    found = [(m.start(), m.end()) for m in re.finditer(r"[^\n]+", text)]
+    width = max((e - s for s, e in found), default=0)
+    out: list[tuple[int, int]] = []
+    for s, e in found:
+        if out and out[-1][1] + 1 == s:
+            prev = text[out[-1][0] : out[-1][1]]
+            line = text[s:e]
+            if (
+                not ENDS_SENTENCE.search(prev)
+                and not BLOCK_START.match(line)
+                and not BLOCK_START.match(prev)
+                and "|" not in prev
+                and "|" not in line
+                and (line[:1].islower() or len(prev.split("\n")[-1]) >= 0.6 * width >= 30)
+            ):
+                out[-1] = (out[-1][0], e)
+                continue
+        out.append((s, e))
+    return out
+
+
 def sentence_spans(text: str) -> list[tuple[int, int]]:
     """Sentence (start, end) offsets, boundaries that survive abbreviations ("P.L. 119-60", "U.S. Army", "No. 5");
-    lines (table rows, headings) are split too. Spans exclude surrounding whitespace."""
+    lines (table rows, headings) are split too, a paragraph wrapped over lines is not. Spans exclude surrounding
+    whitespace."""
     spans: list[tuple[int, int]] = []
-    for m in re.finditer(r"[^\n]+", text):
-        line, base = m.group(0), m.start()
+    for start, end in _lines(text):
+        line, base = text[start:end].replace("\n", " "), start
         if len(line) < 40 or not re.search(r"[.!?]\s", line):  # one sentence (or none): skip the segmenter
             pieces: Sequence[tuple[int, int]] = [(0, len(line))]
         else:
@@ -189,7 +220,7 @@ def stem(word: str) -> str:
 
 
 def content_terms(text: str, drop_question_words: bool = False) -> list[str]:
-    """Stemmed content words (no stopwords; optionally no question scaffolding)."""
+    """Stemmed content words (no stopwords; optionally no question scaffolding); a hyphenated word gives its parts too."""
     stop = _stopwords()
     out = []
     for w in words(text):
@@ -197,6 +228,8 @@ def content_terms(text: str, drop_question_words: bool = False) -> list[str]:
         if lw in stop or len(lw) < 2 or (drop_question_words and lw in QUESTION_WORDS):
             continue
         out.append(stem(lw))
+        if "-" in lw:  # "Pakistan-brokered" also says "brokered"
+            out.extend(stem(part) for part in lw.split("-") if len(part) >= 2 and part not in stop)
     return out
 
 
@@ -220,6 +253,40 @@ def entities(text: str) -> list[str]:
             out.append(w)
         elif w.isupper() and len(w) >= 2 and w.lower() not in _stopwords():
             out.append(w)
+    return list(dict.fromkeys(out))
+
+
+NAME_RUN = re.compile(r"(?:[A-Z][\w.'’-]*|[A-Z]{2,})(?:\s+(?:[A-Z][\w.'’-]*|[A-Z]{2,}))+")
+SERIES_WORDS = {"in", "focus", "insight", "insights", "legal", "sidebar", "crs", "report", "reports"}
+
+
+def name_phrases(text: str) -> list[str]:
+    """Names of two or more capitalised words in a row ("National Flood Insurance Program"), split at a possessive
+    ("Treasury's Exchange Stabilization Fund" names "Exchange Stabilization Fund"), without a question or
+    sentence-opening word, a fiscal year, or CRS's series names ("In Focus", "Legal Sidebar")."""
+    out = []
+    for m in NAME_RUN.finditer(text):
+        words_ = m.group(0).split()
+        if m.start() == 0 or text[: m.start()].rstrip()[-1:] in (".", "?", "!", ":", '"', "“"):
+            words_ = words_[1:]  # "Did …", "Per …": capitalised because it opens the sentence
+        runs: list[list[str]] = [[]]
+        for w in words_:
+            w = w.strip("'\"‘’“”")
+            w = w[:-1] if w.endswith(".") and w.count(".") == 1 else w  # "Rule." but "U.S."
+            possessive = bool(re.search(r"['’]s$", w))
+            w = re.sub(r"['’]s$", "", w)
+            if re.fullmatch(r"FY\d{2,4}|\d{4}s?", w) or w.lower() in QUESTION_WORDS or w.lower() in SERIES_WORDS:
+                runs.append([])
+            elif possessive:
+                runs[-1].append(w)
+                runs.append([])
+            else:
+                runs[-1].append(w)
+        for run in runs:
+            while run and run[0].lower() in _stopwords():
+                run = run[1:]
+            if len(run) >= 2:
+                out.append(" ".join(run))
     return list(dict.fromkeys(out))
 
 

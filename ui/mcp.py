@@ -66,7 +66,10 @@ class AskResult(BaseModel):
 
     question: str
     text: str = Field(description="The answer; each sentence ends with [n] markers referring to citations.")
-    abstained: bool = Field(description="True when the briefs do not cover the question (then no citations).")
+    abstained: bool = Field(
+        description="True when the briefs do not answer the question: no citations, or only the passage that says "
+        "the asked-for value is not known."
+    )
     citations: list[Citation] = Field(description="quote == get_brief(brief_id).text[start:end].")
     query: str = Field(description="The standalone query used for retrieval (follow-ups are rewritten).")
 
@@ -230,7 +233,8 @@ def _add_read_tools(server: MCPServer, service: BriefsService) -> None:
         sentences carry [n] markers, and one citation per marker: brief id, title, authors, date, source URL
         and the exact quote with its character span in the brief (and, for PDF briefs, its page: cite it as
         "p. 4"). When the briefs do not cover the question,
-        `abstained` is true and there are no citations: report that rather than answering from memory.
+        `abstained` is true (its one citation, if any, is the passage saying the value is not known): report
+        that rather than answering from memory.
         Prefer this tool for any question about what the briefs say; use `search` for raw passages."""
         answer = service.ask(question, history=history, filters=filters)
         result = AskResult.model_validate(answer.model_dump())

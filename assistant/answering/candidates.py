@@ -26,6 +26,9 @@ from assistant.text import MARKER, content_terms, entities, intent_cues, sentenc
 SECTION_BONUS = (
     0.15  # a sentence under a heading that names the question's topic or intent ("The Focal Outcomes")
 )
+# the question's words found in a long sentence count for less (as BM25 normalises by length): a 70-word sentence names
+# many words by chance, and an answer of three such sentences is a paragraph
+LENGTH_NORM = 0.3
 LEAD_BONUS = 0.05  # analysts put the point first: the n-th sentence of a paragraph gets LEAD_BONUS / n
 META_SENTENCE = re.compile(
     r"^(This|The present|In this) (?:CRS )?(article|paper|brief|report|analysis|essay|piece|insight|sidebar|In Focus|"
@@ -92,7 +95,7 @@ class Candidate:
     @property
     def display(self) -> str:
         """The sentence as shown in an answer: the source's own footnote marks would read as citations."""
-        return re.sub(r"^[-•*]\s+", "", MARKER.sub("", self.text)).strip()
+        return re.sub(r"\s+", " ", re.sub(r"^[-•*]\s+", "", MARKER.sub("", self.text))).strip()
 
 
 def answer_like(text: str, section: str | None) -> bool:
@@ -166,6 +169,8 @@ class CandidateBuilder:
                 para_start = start_of_para
                 raw = p.text[s:e]
                 text = raw.strip()
+                if _in_table(p.text, s, e):
+                    continue  # a cell of a table row ("General purposes (P.L. 119-75, Election Security Grants)")
                 if not answer_like(text, p.section) or text in seen or _header_line(text, p.title):
                     continue  # the header line ("<title> Updated April 21, 2026 (R45741)") is not a sentence
                 seen.add(text)
@@ -195,16 +200,28 @@ class CandidateBuilder:
             sims = np.stack([c.vector for c in out]) @ (
                 retrieval.query_vector if query_vector is None else query_vector
             )
+            mean_words = float(np.mean([len(c.text.split()) for c in out]))
             for c, sim in zip(out, sims, strict=True):
                 c.sim = float(sim)
+                norm = 1.0 / (1 - LENGTH_NORM + LENGTH_NORM * len(c.text.split()) / mean_words)
                 c.score = float(
                     0.45 * sim
-                    + 0.4 * c.lexical
+                    + 0.4 * c.lexical * norm
                     + 0.15 * c.prior
                     + LEAD_BONUS * c.lead
                     + (SECTION_BONUS if c.section_match else 0.0)
                 )
         return out
+
+
+def _in_table(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` lies on a table row: its line has cells ("a | b"), or follows one that has (a row
+    whose other cells are empty is stored as its one cell: "General purposes (P.L. 119-75, …)")."""
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    line = text[line_start : line_end if line_end >= 0 else len(text)]
+    previous = text[text.rfind("\n", 0, max(0, line_start - 1)) + 1 : max(0, line_start - 1)]
+    return "|" in line or "|" in previous
 
 
 def focus_terms(question: str, topic: str | None = None) -> set[str]:

@@ -1,8 +1,8 @@
 """Comparisons: one part per side ("the XM-30" | "the M-1E3 Abrams"), each cited, as a table in the Answer (the web UI
 and the Markdown export render it as one; the API returns it as structured rows).
 
-The whole question and each side are retrieved; the candidate sentences of all of them are pooled, and each side
-gets the (up to two) best sentences that name it — the side's own words in the sentence, its heading or its brief's
+The whole question is retrieved, and each side by itself (the question without the other sides' words); the candidate sentences of all of them are pooled, and each side
+gets the best few sentences (``answer.compare_sentences``) that name it — the side's own words in the sentence, its heading or its brief's
 title, words both sides share ("program", "FY2027") not counting — preferring sentences that carry what the question
 asks for (its answer types). Many comparisons sit inside one brief (two Speaker elections, two bank categories), so a
 sentence may serve only one side. A side the briefs say nothing about gets an empty row and a sentence saying so: the
@@ -23,7 +23,6 @@ from assistant.settings import Settings
 from assistant.text import content_terms, jaccard
 
 Retrieve = Callable[[str], Retrieval]
-PER_SIDE = 2
 NAME_SHARE = 0.75  # a side's name: its distinct words at least this rare relative to its rarest
 TYPE_BONUS = 0.25  # a sentence that carries what the question asks for (an amount, a date…)
 ALONE_BONUS = 0.1  # a sentence about this side alone
@@ -57,7 +56,7 @@ class CompareStrategy:
     def answer(self, question: str, retrieve: Retrieve, interpretation: Interpretation, match: str | None = None) -> Answer:
         asked = match or question
         sides = interpretation.sides
-        retrievals = [retrieve(asked)] + [retrieve(f"{side} {asked}") for side in sides]
+        retrievals = [retrieve(asked)] + [retrieve(side_query(asked, sides, i)) for i in range(len(sides))]
         merged = _pool(retrievals)
         if all(r.low_confidence for r in retrievals):
             return self._abstain(question, merged, interpretation, retrievals[0].low_confidence or "nothing retrieved")
@@ -101,15 +100,16 @@ class CompareStrategy:
                 on = DIMENSION_BONUS * len(dims & c.terms) / len(dims) if dims else 0.0
                 named.append((c.score + bonus + alone + on + 0.1 * hits / len(distinct), c))
         named.sort(key=lambda sc: -sc[0])
+        per_side = self.settings.answer.compare_sentences
         chosen: list[Candidate] = []
         for value, c in named:
-            if len(chosen) >= PER_SIDE + 1:
+            if len(chosen) >= per_side + 1:
                 break
             if chosen and (c.brief_id != chosen[0].brief_id or value < 0.8 * named[0][0]
                            or max(jaccard(c.terms, x.terms) for x in chosen) >= 0.5):
                 continue
             covered = set().union(*(x.types for x in chosen)) | set().union(*(x.terms for x in chosen))
-            if len(chosen) == PER_SIDE and not ((c.types & types) - covered or (c.terms & dims) - covered):
+            if len(chosen) == per_side and not ((c.types & types) - covered or (c.terms & dims) - covered):
                 continue  # a third sentence only for a type or a dimension the first two leave out
             chosen.append(c)
         return reading_order(chosen)
@@ -118,6 +118,16 @@ class CompareStrategy:
         answer = abstention(question, retrieval, reason, self.name)
         answer.kind, answer.interpretation = "compare", interpretation
         return answer
+
+
+def side_query(asked: str, sides: list[str], i: int) -> str:
+    """What one side is retrieved by: the side, then the question without the other sides' words ("Compare USDA's
+    Intermediary Relending Program with its Rural Economic Development Loan … interest rate" retrieves the first
+    side by "Intermediary Relending … interest rate"), so another side's brief does not outrank its own passages."""
+    own = set(content_terms(sides[i]))
+    others = set().union(*(set(content_terms(s)) for j, s in enumerate(sides) if j != i)) - own
+    rest = " ".join(w for w in asked.split() if not set(content_terms(w)) & others)
+    return f"{sides[i]} {rest}"
 
 
 def _pool(retrievals: list[Retrieval]) -> Retrieval:

@@ -40,13 +40,21 @@ from assistant.answering.types import (
     question_parts,
 )
 from assistant.answering.understand import interpret
-from assistant.models import Answer, Interpretation, Retrieval, StreamEvent
+from assistant.models import NOT_STATED, Answer, Interpretation, Retrieval, StreamEvent
 from assistant.settings import Settings
 from assistant.text import content_terms, entities, jaccard, stem
 
 logger = logging.getLogger(__name__)
 
 # "a single launcher", "per ship", "each unit": a question about one unit is answered only by a per-unit figure
+# a sentence saying the value is not known or not given ("… is not known", "has not yet released …", "did not specify")
+NOT_KNOWN = re.compile(
+    r"\b(?:is|are|was|were|remains?|remained)\s+(?:not\s+(?:yet\s+)?(?:publicly\s+)?(?:known|disclosed|specified|"
+    r"determined|public)|not\s+(?:yet\s+)?publicly\s+available|unknown|unclear|undetermined|undisclosed)\b|"
+    r"\b(?:has|have|had)\s+not\s+(?:yet\s+)?(?:been\s+)?(?:publicly\s+)?(?:released|disclosed|announced|specified|determined|"
+    r"made public|published)\b|\b(?:did|does|do)\s+not\s+(?:specify|say|disclose|indicate|state)\b|\bit is (?:not|un)clear\b",
+    re.I,
+)
 PER_UNIT = re.compile(r"\b(?:each|per|apiece|single|individual|unit (?:cost|price)|a piece|per[- ]unit)\b", re.I)
 TYPE_WORDS: dict[str, str] = {"amount": "amounts", "percent": "percentages", "number": "figures", "date": "dates",
                               "duration": "durations", "person": "names", "organisation": "organisations", "place": "places"}
@@ -185,8 +193,8 @@ class FactStrategy:
         match: str | None = None,
         previous: np.ndarray | None = None,
     ) -> Answer:
-        """``match`` is what sentences are matched against when it is not the question itself (a follow-up's
-        standalone form, which carries the conversation's subject); ``previous`` the vector of the previous answer,
+        """``match`` is a follow-up's standalone form, which carries the conversation's subject (the retrieval's query
+        vector is its vector; the words it adds count as present in every sentence); ``previous`` the vector of the previous answer,
         near whose place in the brief a follow-up's sentences score higher."""
         t0 = time.perf_counter()
         asked_text = match or question
@@ -194,7 +202,10 @@ class FactStrategy:
             interpretation = interpret(question, [], self.briefs())
         if retrieval.low_confidence:
             return self._abstain(question, retrieval, interpretation, retrieval.low_confidence)
-        cands = self.builder.build(asked_text, retrieval)
+        # a follow-up's sentences are scored by the words it asks with ("how did the court rule"), and by the vector of
+        # its standalone form: the conversation's words ("congestion pricing") already chose the brief, and would
+        # otherwise outweigh what is asked now
+        cands = self.builder.build(question, retrieval)
         if not cands:
             return self._abstain(
                 question, retrieval, interpretation, "no prose sentence in the retrieved passages"
@@ -229,6 +240,9 @@ class FactStrategy:
                 chosen = self._extend(chosen, cands, set(), focus - unsaid_terms)
                 return self._compose(question, chosen, retrieval, interpretation, t0, unsaid)
         on_focus = {id(c): self._on_focus(c, asked, retrieval, context) for c in cands}
+        said_unknown = self._said_unknown(cands, on_focus)
+        if said_unknown is not None:
+            return self._stated_unknown(question, said_unknown, retrieval, interpretation)
         if not types and best_sim < cfg.min_focus_score and not any(on_focus.values()):
             return self._abstain(
                 question,
@@ -248,6 +262,11 @@ class FactStrategy:
                 c.score += cfg.type_bonus
             chosen = self._cover(answers, cands, types, focus)
         else:
+            # a description leads with the sentences about what is asked ("how did the court rule": those about the
+            # court, not those near the previous answer)
+            for c in cands:
+                if on_focus[id(c)]:
+                    c.score += cfg.focus_bonus
             chosen = self._diverse(cands, cfg.describe_max_sentences)
         return self._compose(question, chosen, retrieval, interpretation, t0)
 
@@ -408,6 +427,28 @@ class FactStrategy:
         return chosen
 
     # -- abstaining -------------------------------------------------------------------------------------------
+    @staticmethod
+    def _said_unknown(cands: list[Candidate], on_focus: dict[int, bool]) -> Candidate | None:
+        """The best sentence about what is asked, when it says the value is not known ("The numbers of soldiers
+        assigned to each battery is not known.", "The Administration has not yet released an end strength
+        request")."""
+        about = [c for c in cands if on_focus[id(c)]]
+        best = max(about, key=lambda c: c.score, default=None)
+        return best if best is not None and NOT_KNOWN.search(best.text) else None
+
+    def _stated_unknown(
+        self, question: str, said: Candidate, retrieval: Retrieval, interpretation: Interpretation
+    ) -> Answer:
+        """An abstention that cites the brief saying the asked-for value is not known."""
+        answer = compose(question, [said], retrieval, self.briefs(), kind="fact", interpretation=interpretation,
+                         answerer=self.name)
+        title = retrieval.passages[said.passage].title
+        answer.text = f"{NOT_STATED} “{title}” says: {answer.text}"
+        answer.abstained = True
+        answer.abstain_reason = "the brief says the asked-for value is not known"
+        interpretation.notes.append("the brief says it is not known")
+        return answer
+
     def _near_miss(
         self,
         question: str,

@@ -37,9 +37,9 @@ OWN_SUMMARY = re.compile(r"^\s*(?:executive summary|summary|key (?:findings|take
 
 
 def summary_length(sentences: int, most: int) -> int:
-    """Sentences in the summary of a brief with this many prose sentences: a two-page In Focus (~80) gets 6, a long
-    report (~400) gets 8 or ``most``, whichever is fewer."""
-    return max(min(4, most), min(most, round(math.sqrt(sentences) / 1.5)))
+    """Sentences in the summary of a brief with this many prose sentences: about their square root (a two-page In
+    Focus of ~45 gets 6 or ``most``, whichever is fewer), at least 3."""
+    return max(min(3, most), min(most, round(math.sqrt(sentences))))
 
 
 def specificity(text: str) -> float:
@@ -104,10 +104,16 @@ class SummaryStrategy:
             if c.section not in seen_sections:
                 seen_sections.add(c.section)
                 first_of_section.add(id(c))
+        # central to the brief and to its own section: a section's main point, not the brief's framing repeated
+        section_centroid = {}
+        for section in {c.section for c in cands}:
+            m = np.mean(np.stack([c.vector for c in cands if c.section == section]), axis=0)
+            section_centroid[section] = m / (np.linalg.norm(m) or 1.0)
         for c in cands:
             position = 1.0 - c.passage / max(1, n)
-            c.score = float(0.35 * (c.vector @ centroid) + 0.15 * (id(c) in first_of_section) + 0.1 * c.lead
-                            + 0.1 * position + 0.3 * specificity(c.text) + 0.05 * c.lexical)
+            c.score = float(0.2 * (c.vector @ centroid) + 0.2 * (c.vector @ section_centroid[c.section])
+                            + 0.15 * (id(c) in first_of_section) + 0.1 * c.lead + 0.1 * position
+                            + 0.3 * specificity(c.text) + 0.05 * c.lexical)
         chosen = sorted(
             self._spread(cands, k),
             key=lambda c: (c.passage, c.start),

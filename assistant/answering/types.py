@@ -102,9 +102,9 @@ QUESTION_TYPES: list[tuple[re.Pattern[str], list[AnswerType]]] = [
         re.compile(
             r"\bwhat (?:is|was|are|were|'s) the (?:\w+ )?(?:cost|price|budget|value|amount|funding|"
             r"appropriation|request|revenue|total|threshold)\b|\bdollar (?:amount|value|size|figure|threshold)\b|\bin dollars\b|\bhow (?:big|large) (?:was|is|were|are) (?:the|a)\b.*\b(?:line|fund|"
-            r"grant|loan|deal|contract|budget)\b|\bworth\b|\bhow (?:\w+ ){0,4}funded\b|\bcosts?\b|\bprice\b|\bfunding\b|\bappropriat|"
+            r"grant|loan|deal|contract|budget)\b|\bworth\b|\bhow (?:\w+ ){0,4}funded\b|"
             r"\bhow much (?:money|funding|did|does|do|is|was|has|have|will|would)\b.*\b(?:request|ask|spend|pay|cost|"
-            r"raise|get|receive|provide|award|allocate|budget|appropriate|charge|fund)",
+            r"rais|get|receiv|provid|award|allocat|budget|appropriat|charg|fund)",
             re.I,
         ),
         ["amount"],
@@ -154,6 +154,9 @@ QUESTION_TYPES: list[tuple[re.Pattern[str], list[AnswerType]]] = [
         ["place"],
     ),
 ]
+# words that make money the answer only when nothing else is asked for ("How did funding change?" wants amounts; "How
+# many nonprofits applied for funding?" a count)
+MONEY_CUES = re.compile(r"\bcosts?\b|\bprice\b|\bfunding\b|\bappropriat", re.I)
 SECOND_PART = re.compile(
     r"\b(?:and|,)\s+(?:in\s+)?(how many|how much|when|what year|what timeframe|in what timeframe|"
     r"what share|who|where|how long|by what vote)\b",
@@ -292,6 +295,8 @@ def expected_types(question: str) -> list[AnswerType]:
     found: list[AnswerType] = []
     for _, _, types in sorted(claimed, key=lambda c: c[0]):
         found += [t for t in types if t not in found]
+    if not found and MONEY_CUES.search(question):
+        found = ["amount"]
     if "person" in found and "organisation" not in found and re.search(r"\bwho\b", question, re.I):
         found.append("organisation")  # "who awarded the contract?" may be a person or an organisation
     return found

@@ -18,9 +18,10 @@ from assistant.protocols import Embedder
 from assistant.retrieval.filters import allowed_briefs
 from assistant.settings import Settings
 from assistant.store import BriefStore
-from assistant.text import content_terms, entities, intent_cues, jaccard
+from assistant.text import content_terms, entities, intent_cues, jaccard, name_phrases
 
 logger = logging.getLogger(__name__)
+ABSENT_PHRASE_BRIEFS = 5  # the retrieved briefs searched in full for a name the question gives
 
 
 class HybridRetriever:
@@ -160,6 +161,9 @@ class HybridRetriever:
         words, share = self._unknown_words(question)
         if share >= cfg.unknown_word_share:
             return best * (1 - share), f"no brief uses the words {', '.join(words)}"
+        absent = self._absent_phrase(question, passages)
+        if absent:
+            return best * 0.5, f"no brief mentions {absent} (the retrieved briefs name its words, not it)"
         names = entities(query)
         if names:
             coverage, missing = self._entity_coverage(names, passages)
@@ -175,6 +179,32 @@ class HybridRetriever:
                     f"no brief mentions {', '.join(missing)} alongside the rest of the question",
                 )
         return best, None
+
+    def _absent_phrase(self, question: str, passages: list[Passage]) -> str | None:
+        """A name of several words ("National Flood Insurance Program") that none of the retrieved briefs uses, as
+        a phrase or by its initials, when it is much of what is asked: briefs that use its words apart ("flood",
+        "insurance", "program") are not about it."""
+        terms = set(content_terms(question, drop_question_words=True))
+        if not terms:
+            return None
+        briefs = self.briefs()
+        texts: dict[str, str] = {}
+        for phrase in name_phrases(question):
+            own = set(content_terms(phrase))
+            if len(terms & own) / len(terms) < self.settings.retrieval.missing_entity_share:
+                continue
+            wanted = re.sub(r"\s+", " ", phrase.lower())
+            initials = "".join(w[0] for w in phrase.split() if w[:1].isupper())
+            if not texts:  # read once, and only for a question that names something
+                for p in passages:
+                    if p.brief_id not in texts and len(texts) < ABSENT_PHRASE_BRIEFS:
+                        meta = briefs.get(p.brief_id)
+                        texts[p.brief_id] = re.sub(
+                            r"\s+", " ", f"{meta.title if meta else ''} {self.store.brief_text(p.brief_id)}"
+                        )
+            if not any(wanted in t.lower() or re.search(rf"\b{re.escape(initials)}\b", t) for t in texts.values()):
+                return phrase
+        return None
 
     def _unknown_names(self, question: str) -> list[str]:
         """Names in the question that no brief in the library uses at all ("Boko Haram", "PFAS"): whatever retrieval

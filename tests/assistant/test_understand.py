@@ -10,7 +10,7 @@ import pytest
 from assistant.answering.types import expected_types, part_types, question_parts, types_in
 from assistant.answering.understand import interpret
 from assistant.models import BriefMeta
-from assistant.text import sentence_spans
+from assistant.text import content_terms, name_phrases, sentence_spans, stem
 
 LIBRARY = {
     "a": BriefMeta(id="a", title="The Army's XM-30", path="a.md", content_hash="a", authors=["Andrew Feickert"],
@@ -56,6 +56,10 @@ def test_questions_are_classified_by_kind(question: str, kind: str) -> None:
     ("Who brokered the ceasefire, and how long was it meant to last?", ["organisation", "place", "duration"]),
     ("When was the program created and how much did it cost?", ["date", "amount"]),
     ("Which AI companies got contracts?", ["organisation"]),
+    # money words elsewhere in a count question do not ask for money; a verb of paying asks for money only
+    ("How many nonprofits applied for grant funding in FY2025?", ["number"]),
+    ("How did funding for the program change?", ["amount"]),
+    ("How much is Iran charging ships per transit?", ["amount"]),
 ])
 def test_expected_answer_types(question: str, types: list[str]) -> None:
     assert expected_types(question) == types
@@ -166,3 +170,53 @@ def test_a_name_the_question_already_states_is_not_an_answer_of_its_type() -> No
 ])
 def test_compound_questions_split_into_parts(question: str, parts: list[list[str]]) -> None:
     assert [part_types(p) for p in question_parts(question)] == parts
+
+
+def test_a_hyphenated_word_gives_its_parts() -> None:
+    assert {stem("brokered"), stem("pakistan")} <= set(content_terms("The Pakistan-brokered ceasefire"))
+    assert stem("two-week") in content_terms("a two-week ceasefire")
+
+
+@pytest.mark.parametrize(("question", "names"), [
+    ("When does the National Flood Insurance Program's authorization expire?", ["National Flood Insurance Program"]),
+    ("Who wrote CRS's In Focus on the Common Rule?", ["Common Rule"]),  # series names and possessives split
+    ("What's the report number of the In Focus on Treasury's Exchange Stabilization Fund?",
+     ["Exchange Stabilization Fund"]),
+    ("What is the Trump Administration FY2027 request?", ["Trump Administration"]),
+    ("Did the U.S. Army Corps build it?", ["U.S. Army Corps"]),
+    ("How did the court rule?", []),
+])
+def test_names_of_several_words(question: str, names: list[str]) -> None:
+    assert name_phrases(question) == names
+
+
+def test_a_side_is_retrieved_without_the_other_sides_words() -> None:
+    from assistant.answering.compare import side_query
+
+    sides = ["USDA's Intermediary Relending Program", "Rural Economic Development Loan and Grant Program"]
+    asked = f"Compare {sides[0]} with its {sides[1]} in interest rate."
+    first, second = side_query(asked, sides, 0), side_query(asked, sides, 1)
+    assert "Rural" not in first and "interest rate" in first and first.startswith(sides[0])
+    assert "Relending" not in second and "interest rate" in second
+
+
+def test_a_paragraph_wrapped_over_lines_keeps_its_sentences_whole() -> None:
+    text = (
+        "Background\n"
+        "The Norway-brokered agreement of May 2024 let the two countries share designs. The number of\n"
+        "engineers assigned to each barrier is not known. Construction finished in March 2025,\n"
+        "two months late.\n"
+        "- a list item\n"
+        "Barrier | Opened\n"
+        "Northern | 2025"
+    )
+    got = [text[s:e].replace("\n", " ") for s, e in sentence_spans(text)]
+    assert got == [
+        "Background",
+        "The Norway-brokered agreement of May 2024 let the two countries share designs.",
+        "The number of engineers assigned to each barrier is not known.",
+        "Construction finished in March 2025, two months late.",
+        "- a list item",
+        "Barrier | Opened",
+        "Northern | 2025",
+    ]

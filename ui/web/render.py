@@ -78,7 +78,7 @@ def render_answer_html(answer: Answer, turn: int = 1, filters: Filters | None = 
     a brief, or cited text; or the distinct "not covered" / "not stated" state. How the question was understood
     follows in a collapsed note."""
     if answer.abstained:
-        return render_abstention_html(answer, filters) + _why_html(answer)
+        return render_abstention_html(answer, filters, turn) + _why_html(answer)
     cites = answer.citations
     if answer.kind == "list" and answer.briefs:
         body = _list_html(answer, turn)
@@ -151,15 +151,21 @@ def closest_briefs(passages: list[Passage], limit: int = CLOSEST_BRIEFS) -> list
     return list(seen.items())[:limit]
 
 
-def render_abstention_html(answer: Answer, filters: Filters | None = None) -> str:
+def render_abstention_html(answer: Answer, filters: Filters | None = None, turn: int = 1) -> str:
+    """The "not covered" or "not stated" state; a near miss whose brief says the value is not known cites it."""
     closest = closest_briefs(answer.passages)
     near_miss = answer.text.startswith(NOT_STATED)
     if near_miss:
         explanation = answer.text[len(NOT_STATED) :].split(" The closest briefs are:")[0].strip()
+        said = (
+            render_text_html(explanation, turn, answer.citations)
+            if answer.citations
+            else f"{escape(explanation)} So there is no cited answer."
+        )
         parts = [
             '<div class="ba-abstain ba-near-miss" role="note">',
             '<p class="ba-abstain-title"><span aria-hidden="true">⚠</span> The briefs don’t say</p>',
-            f"<p>{escape(explanation)} So there is no cited answer.</p>",
+            f"<p>{said}</p>",
         ]
     else:
         parts = [
@@ -290,7 +296,7 @@ def _brief_group_html(cites: list[Citation], turn: int, text_of: TextOf) -> str:
 
 def render_sources_html(answer: Answer, service: Any, turn: int = 1, text_of: TextOf | None = None) -> str:
     """The sources of one answer: each cited brief with its metadata and highlighted passages."""
-    if answer.abstained or not answer.citations:
+    if not answer.citations:
         return '<p class="ba-empty">Nothing cited: the briefs don’t cover this question.</p>'
     text_of = text_of or text_lookup(service)
     groups: dict[str, list[Citation]] = {}

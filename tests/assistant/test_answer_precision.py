@@ -1,0 +1,118 @@
+"""What an answer is made of, on a brief written to hold the traps: a table whose cells read like sentences, a
+sentence saying the asked-for value is not known, a hyphenated name ("Norway-brokered"), words of a programme the
+brief never names as one ("national", "flood", "insurance", "program"), and a follow-up whose conversation words
+fill other paragraphs."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.models import NOT_STATED
+from assistant.service import BriefsService
+from tests.conftest import ingest_into
+
+BRIEF = """---
+title: "Coastal Flood Barriers: Funding and Governance"
+authors: ["Ines Alvarez"]
+organisation: Delta Policy Institute
+date: 2025-06-02
+source: https://example.org/briefs/flood-barriers
+---
+# Coastal Flood Barriers: Funding and Governance
+
+## Background
+
+The national government builds flood barriers along the delta coast, and a regional insurance pool covers the
+damage they do not prevent. The barrier program began in 1998 with three sites.
+
+## Construction
+
+The Norway-brokered agreement of May 2024 let the two countries share barrier designs for ten years. The number of
+engineers assigned to each barrier is not known. Construction of the northern barrier finished in March 2025,
+two months late. The Danish and Dutch ministers signed the agreement in Copenhagen in June 2024.
+
+| Barrier | Opened | Contract awarded to a consortium of five regional builders |
+|---|---|---|
+| Northern | March 2025 | Contract awarded to a consortium of five regional builders in 2019 |
+|  |  | Contract awarded to the national builders association for the second phase (Law No. 12-34) |
+
+## The court case
+
+Residents sued the ministry over the southern barrier's route in 2024. In January 2026 the court ruled that the
+ministry had to hold a new public consultation, and it suspended the works until then. The ministry said it would
+appeal the ruling.
+
+## Funding
+
+The northern barrier cost 1.2 billion euros, and the ministry has asked parliament for 800 million euros more for the
+southern one. Parliament has not yet voted on the request.
+"""
+
+
+@pytest.fixture(scope="module")
+def barriers(tmp_path_factory: pytest.TempPathFactory, embedder) -> BriefsService:  # type: ignore[no-untyped-def]
+    root = tmp_path_factory.mktemp("barriers")
+    folder = root / "briefs"
+    folder.mkdir()
+    (folder / "flood-barriers.md").write_text(BRIEF, encoding="utf-8")
+    settings = ingest_into(root / "data", folder, embedder)
+    return BriefsService(settings, embedder=embedder)
+
+
+def _exact(service: BriefsService, answer) -> None:  # type: ignore[no-untyped-def]
+    for c in answer.citations:
+        assert service.brief_text(c.brief_id)[c.start : c.end] == c.quote
+        assert f"[{c.n}]" in answer.text
+
+
+def test_a_brief_saying_the_value_is_not_known_is_cited_in_the_abstention(barriers: BriefsService) -> None:
+    answer = barriers.ask("How many engineers are assigned to each barrier?")
+    assert answer.abstained and answer.text.startswith(NOT_STATED)
+    assert len(answer.citations) == 1 and "is not known" in answer.citations[0].quote
+    assert "[1]" in answer.text and answer.abstain_reason and "not known" in answer.abstain_reason
+    _exact(barriers, answer)
+
+
+def test_a_programme_the_briefs_name_only_word_by_word_is_off_topic(barriers: BriefsService) -> None:
+    answer = barriers.ask("When does the National Flood Insurance Program's authorization expire?")
+    assert answer.abstained and answer.citations == []
+    assert answer.abstain_reason and "National Flood Insurance Program" in answer.abstain_reason
+    # the same words, asked about what the brief does name, are answered
+    assert not barriers.ask("When did the barrier program begin?").abstained
+
+
+def test_table_cells_are_not_answer_sentences(barriers: BriefsService) -> None:
+    # the row with empty cells is stored as its one cell, a line without "|" that reads like a sentence
+    text = barriers.brief_text("flood-barriers")
+    assert "\nContract awarded to the national builders association" in text
+    answer = barriers.ask("What did the national builders association get?")
+    assert all("Contract awarded" not in c.quote and "|" not in c.quote for c in answer.citations)
+
+
+def test_a_hyphenated_name_answers_for_its_parts(barriers: BriefsService) -> None:
+    answer = barriers.ask("Who brokered the agreement?")
+    assert not answer.abstained
+    assert "Norway-brokered" in answer.text.split("[1]")[0]
+    _exact(barriers, answer)
+
+
+def test_a_follow_up_is_answered_by_what_it_asks_not_by_the_conversation_words(barriers: BriefsService) -> None:
+    history = [
+        {"role": "user", "content": "What did the ministry ask parliament for the southern barrier funding?"},
+        {"role": "assistant", "content": "It asked for 800 million euros more for the southern barrier."},
+    ]
+    answer = barriers.ask("How did the court rule?", history=history)
+    assert not answer.abstained
+    assert "public consultation" in answer.text
+    assert "800 million" not in answer.text and "1.2 billion" not in answer.text  # the conversation's words
+    _exact(barriers, answer)
+
+
+def test_a_cited_near_miss_renders_its_citation_in_the_web_chat(barriers: BriefsService) -> None:
+    from ui.web.render import render_answer_html, render_sources_html
+
+    answer = barriers.ask("How many engineers are assigned to each barrier?")
+    html = render_answer_html(answer)
+    assert "The briefs don’t say" in html and "is not known" in html
+    assert "So there is no cited answer" not in html and 'href="#' in html or "data-cite" in html
+    assert "Nothing cited" not in render_sources_html(answer, barriers, text_of=barriers.brief_text)
