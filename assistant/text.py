@@ -82,7 +82,14 @@ QUESTION_WORDS = {
     "supposed",
     "any",
     "anything",
+    "happen",
+    "happened",
+    "happens",
+    "occur",
+    "occurred",
 }
+# the noun of "what date", "which year": the kind of answer, not what it is about
+TYPE_NOUN = re.compile(r"\b(what|which)\s+(?:date|year|day|month|time|amount|number|percentage|share)\b", re.I)
 
 
 # NLTK's English stopword list (198 words), inlined so that no NLTK import is paid on the question path.
@@ -223,6 +230,8 @@ def content_terms(text: str, drop_question_words: bool = False) -> list[str]:
     """Stemmed content words (no stopwords; optionally no question scaffolding); a hyphenated word gives its parts too."""
     stop = _stopwords()
     out = []
+    if drop_question_words:
+        text = TYPE_NOUN.sub(r"\1", text)
     for w in words(text):
         lw = w.lower()
         if lw in stop or len(lw) < 2 or (drop_question_words and lw in QUESTION_WORDS):

@@ -215,13 +215,12 @@ class CandidateBuilder:
 
 
 def _in_table(text: str, start: int, end: int) -> bool:
-    """Whether ``text[start:end]`` lies on a table row: its line has cells ("a | b"), or follows one that has (a row
-    whose other cells are empty is stored as its one cell: "General purposes (P.L. 119-75, …)")."""
-    line_start = text.rfind("\n", 0, start) + 1
-    line_end = text.find("\n", end)
-    line = text[line_start : line_end if line_end >= 0 else len(text)]
-    previous = text[text.rfind("\n", 0, max(0, line_start - 1)) + 1 : max(0, line_start - 1)]
-    return "|" in line or "|" in previous
+    """Whether ``text[start:end]`` lies in a table: a block of lines (up to a blank line) with cells ("a | b"). A row
+    whose other cells are empty is stored as its one cell, a line that reads like a sentence ("General purposes (P.L.
+    119-75, Election Security Grants)"), so the whole block counts."""
+    block_start = text.rfind("\n\n", 0, start)
+    block_end = text.find("\n\n", end)
+    return "|" in text[block_start + 1 if block_start >= 0 else 0 : block_end if block_end >= 0 else len(text)]
 
 
 def focus_terms(question: str, topic: str | None = None) -> set[str]:

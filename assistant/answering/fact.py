@@ -55,6 +55,11 @@ NOT_KNOWN = re.compile(
     r"made public|published)\b|\b(?:did|does|do)\s+not\s+(?:specify|say|disclose|indicate|state)\b|\bit is (?:not|un)clear\b",
     re.I,
 )
+ORDINAL_OF = re.compile(
+    r"\b(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|thirteenth|fourteenth|"
+    r"fifteenth|\d+(?:st|nd|rd|th))\s+([a-z]+)",
+    re.I,
+)
 PER_UNIT = re.compile(r"\b(?:each|per|apiece|single|individual|unit (?:cost|price)|a piece|per[- ]unit)\b", re.I)
 TYPE_WORDS: dict[str, str] = {"amount": "amounts", "percent": "percentages", "number": "figures", "date": "dates",
                               "duration": "durations", "person": "names", "organisation": "organisations", "place": "places"}
@@ -129,6 +134,8 @@ class Figure:
             types -= {"number", "amount"}
         elif self.counted and "number" in types and not (self.counted & c.terms and counts(c.text)):
             types.discard("number")  # a figure in a sentence about what is counted ("… about 42,000 remain")
+        if self.counted and any(stem(m.group(1)) in self.counted for m in ORDINAL_OF.finditer(c.text)):
+            types.add("number")  # "how many ballots did it take?" — "… elected on the fourth ballot"
         if self.measured and not self.measured & c.terms:
             types -= {"amount", "number"}  # "$16.2 billion worth of imports" is not an amount of tariff revenue
         return types

@@ -112,7 +112,8 @@ QUESTION_TYPES: list[tuple[re.Pattern[str], list[AnswerType]]] = [
     (re.compile(r"\bhow much\b", re.I), ["amount", "number"]),
     (
         re.compile(
-            r"\bhow many\b|\bwhat (?:number|count)\b|\bhow (?:big|large) (?:is|was|are|were) the (?:fleet|force|"
+            r"\bhow many\b|\bwhat (?:number|count)\b|\b(?:estimated |total |the )?number of\b|"
+            r"\bhow (?:big|large) (?:is|was|are|were) the (?:fleet|force|"
             r"army|stockpile|arsenal)\b",
             re.I,
         ),
@@ -141,7 +142,10 @@ QUESTION_TYPES: list[tuple[re.Pattern[str], list[AnswerType]]] = [
     ),
     (
         re.compile(
-            r"\bwho\b|\bwhose\b|\bwhich (?:official|senator|member|person|people|justice|judge)\b", re.I
+            r"\bwho\b|\bwhose\b|\bwhich (?:\w+ )?(?:officials?|senators?|members?|persons?|people|justices?|judges?|"
+            r"monarchs?|kings?|queens?|leaders?|presidents?|speakers?|secretar(?:y|ies)|ministers?|governors?|nominees?|"
+            r"lawmakers?|legislators?|representatives?|ambassadors?|generals?|commanders?|chairs?|chairm[ae]n|"
+            r"authors?|analysts?|individuals?)\b", re.I
         ),
         ["person"],
     ),

@@ -55,7 +55,7 @@ METADATA_CUES: list[tuple[MetadataField, re.Pattern[str]]] = [
     (
         "authors",
         re.compile(
-            r"\b(?:who (?:wrote|authored|are the authors|is the author|prepared)|author(?:s|ed)?\b|"
+            r"\b(?:who (?:wrote|authored|are the authors|is the author|prepared)|author(?:s|ed)?\b|(?:written |updated )?by whom\b|"
             r"written by whom|which (?:[\w.'’-]+ ){0,2}?(?:analysts?|experts?|specialists?|researchers?|people|staff) (?:wrote|authored|prepared))",
             re.I,
         ),
@@ -80,7 +80,8 @@ METADATA_CUES: list[tuple[MetadataField, re.Pattern[str]]] = [
     ("version", re.compile(r"\b(?:which|what) version\b|\bversion number\b|\bhow many versions\b", re.I)),
     (
         "product_type",
-        re.compile(r"\bwhat (?:kind|type|sort) of (?:product|document|publication)\b|\bproduct type\b", re.I),
+        re.compile(r"\bwhat (?:kind|type|sort) of (?:crs |a )?(?:product|document|publication|brief|report)\b|"
+                   r"\bproduct type\b|\bwhat (?:kind|type|sort) of (?:crs )?(?:product|document|publication)\b", re.I),
     ),
     (
         "organisation",
@@ -124,7 +125,8 @@ def interpret(
     """Classify ``question`` and pull out what it asks for; ``briefs`` (the library) decides which filters are real."""
     q = question.strip()
     follow_up = bool(history) and is_follow_up(q)
-    fields = [f for f, cue in METADATA_CUES if cue.search(q)]
+    asked = [(m.start(), f) for f, cue in METADATA_CUES if (m := cue.search(q))]
+    fields = [f for _, f in sorted(asked)]  # in the order the question asks for them
     kind = "fact"
     if LIST_Q.search(q):
         kind = "list"

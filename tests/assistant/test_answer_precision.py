@@ -42,6 +42,11 @@ Residents sued the ministry over the southern barrier's route in 2024. In Januar
 ministry had to hold a new public consultation, and it suspended the works until then. The ministry said it would
 appeal the ruling.
 
+## Governance
+
+The barrier council, made up of delegates from the coastal provinces, met for the first time in 2023. It elected its
+chair on the third ballot.
+
 ## Funding
 
 The northern barrier cost 1.2 billion euros, and the ministry has asked parliament for 800 million euros more for the
@@ -116,3 +121,8 @@ def test_a_cited_near_miss_renders_its_citation_in_the_web_chat(barriers: Briefs
     assert "The briefs don’t say" in html and "is not known" in html
     assert "So there is no cited answer" not in html and 'href="#' in html or "data-cite" in html
     assert "Nothing cited" not in render_sources_html(answer, barriers, text_of=barriers.brief_text)
+
+
+def test_a_count_is_answered_by_an_ordinal_of_what_is_counted(barriers: BriefsService) -> None:
+    answer = barriers.ask("How many ballots did it take for the barrier council to elect its chair?")
+    assert not answer.abstained and any("third ballot" in c.quote for c in answer.citations)

@@ -220,3 +220,25 @@ def test_a_paragraph_wrapped_over_lines_keeps_its_sentences_whole() -> None:
         "Barrier | Opened",
         "Northern | 2025",
     ]
+
+
+@pytest.mark.parametrize(("question", "fields"), [
+    ("What kind of CRS product is the piece on school gender policies, and who wrote it?", ["product_type", "authors"]),
+    ("When was CRS's In Focus on Australia most recently updated, and by whom?", ["date", "authors"]),
+])
+def test_a_question_about_a_brief_asks_for_each_field_in_order(question: str, fields: list[str]) -> None:
+    i = interpret(question, [], {})
+    assert i.kind == "metadata" and i.metadata_fields == fields
+
+
+@pytest.mark.parametrize(("question", "types"), [
+    ("Which monarch first addressed Congress, and on what date?", ["person", "date"]),
+    ("How does Russia's estimated number of deployed warheads compare with the U.S. figure?", ["number"]),
+])
+def test_roles_and_counts_name_their_answer_types(question: str, types: list[str]) -> None:
+    assert expected_types(question) == types
+
+
+def test_the_noun_of_what_date_is_not_what_a_question_is_about() -> None:
+    assert stem("date") not in content_terms("On what date did that happen?", drop_question_words=True)
+    assert stem("date") in content_terms("What is the effective date of the rule?", drop_question_words=True)
