@@ -26,9 +26,9 @@ from assistant.text import MARKER, content_terms, entities, intent_cues, sentenc
 SECTION_BONUS = (
     0.15  # a sentence under a heading that names the question's topic or intent ("The Focal Outcomes")
 )
-# the question's words found in a long sentence count for less (as BM25 normalises by length): a 70-word sentence names
-# many words by chance, and an answer of three such sentences is a paragraph
-LENGTH_NORM = 0.3
+# how much a fact answer discounts the question's words found in a long sentence: a 70-word sentence names many words
+# by chance, and an answer of three such sentences is a paragraph
+FACT_LENGTH_NORM = 0.3
 LEAD_BONUS = 0.05  # analysts put the point first: the n-th sentence of a paragraph gets LEAD_BONUS / n
 META_SENTENCE = re.compile(
     r"^(This|The present|In this) (?:CRS )?(article|paper|brief|report|analysis|essay|piece|insight|sidebar|In Focus|"
@@ -144,9 +144,12 @@ class CandidateBuilder:
         retrieval: Retrieval,
         passages: list[int] | None = None,
         query_vector: np.ndarray | None = None,
+        length_norm: float = 0.0,
     ) -> list[Candidate]:
         """Candidates from ``retrieval.passages`` (or the passages at the given indexes), scored against ``question``
-        (and ``query_vector``, by default the retrieval's)."""
+        (and ``query_vector``, by default the retrieval's). With ``length_norm`` (0–1) the question's words found in a
+        long sentence count for less, as BM25 normalises by length: a fact answer prefers the shorter of two sentences
+        that match it equally (a comparison or a summary wants the fuller one)."""
         q_terms = set(content_terms(question, drop_question_words=True)) or set(content_terms(question))
         cues = set(content_terms(intent_cues(question))) - q_terms
         chosen = list(range(len(retrieval.passages))) if passages is None else passages
@@ -203,7 +206,7 @@ class CandidateBuilder:
             mean_words = float(np.mean([len(c.text.split()) for c in out]))
             for c, sim in zip(out, sims, strict=True):
                 c.sim = float(sim)
-                norm = 1.0 / (1 - LENGTH_NORM + LENGTH_NORM * len(c.text.split()) / mean_words)
+                norm = 1.0 / (1 - length_norm + length_norm * len(c.text.split()) / mean_words)
                 c.score = float(
                     0.45 * sim
                     + 0.4 * c.lexical * norm

@@ -26,7 +26,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from assistant.answering.abstain import BriefsFn, abstention
-from assistant.answering.candidates import Candidate, CandidateBuilder, Weights, equal_weights, focus_terms
+from assistant.answering.candidates import (
+    FACT_LENGTH_NORM,
+    Candidate,
+    CandidateBuilder,
+    Weights,
+    equal_weights,
+    focus_terms,
+)
 from assistant.answering.compose import compose, reading_order
 from assistant.answering.types import (
     PATTERNS,
@@ -146,10 +153,16 @@ NAMED: set[AnswerType] = {"person", "organisation", "place"}
 
 def _new_names(c: Candidate, types: set[AnswerType], stated: set[str]) -> set[AnswerType]:
     """``types`` less the name types whose every name in the sentence the question already states: "Who builds it?"
-    about the Marine Corps' vehicle is not answered by a sentence whose only organisation is the Marine Corps."""
+    about the Marine Corps' vehicle is not answered by a sentence whose only organisation is the Marine Corps; and
+    less "number" when the question states every number in it."""
     for t in types & NAMED:
         if not any(set(content_terms(m.group(0))) - stated for m in PATTERNS[t].finditer(c.text)):
             types = types - {t}
+    if "number" in types and "amount" not in types and "percent" not in types:
+        undated = PATTERNS["date"].sub(" ", c.text)  # "April 23" is a day, not a figure
+        figures = [set(content_terms(m.group(0))) for m in PATTERNS["number"].finditer(undated)]
+        if figures and all(f and f <= stated for f in figures):
+            types = types - {"number"}  # "By what vote did the Senate adopt S.Con.Res. 33?" is not answered by "33"
     return types
 
 
@@ -212,7 +225,7 @@ class FactStrategy:
         # a follow-up's sentences are scored by the words it asks with ("how did the court rule"), and by the vector of
         # its standalone form: the conversation's words ("congestion pricing") already chose the brief, and would
         # otherwise outweigh what is asked now
-        cands = self.builder.build(question, retrieval)
+        cands = self.builder.build(question, retrieval, length_norm=FACT_LENGTH_NORM)
         if not cands:
             return self._abstain(
                 question, retrieval, interpretation, "no prose sentence in the retrieved passages"

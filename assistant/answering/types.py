@@ -50,7 +50,8 @@ PATTERNS: dict[AnswerType, re.Pattern[str]] = {
     # a count or quantity: not a year, not a bill, law, section or fiscal-year label
     "number": re.compile(
         rf"(?<![$€£¥.\d§-])(?<!FY)(?<!P\.L\. )(?<!H\.R\. )(?<!S\. )(?<!No\. )(?<!Section )(?<!section )(?<!§ )"
-        rf"\b(?!(?:19|20)\d{{2}}\b){NUM}\b(?!\s?(?:%|percent))(?!-\d)|{NUMBER_WORD}"
+        rf"\b(?!(?:19|20)\d{{2}}\b){NUM}\b(?!\s?(?:%|percent))(?!-\d)|{NUMBER_WORD}|"
+        r"\b(?:vote|tally|margin) of \d{1,3}[-–]\d{1,3}\b|\b\d{1,3}[-–]\d{1,3} (?:vote|margin)\b"  # "a vote of 50-48"
     ),
     "person": re.compile(
         r"\b(?:Mr|Ms|Mrs|Dr|Sen|Rep|Gen|Adm|Lt|Col|Gov|Sec)\.\s+[A-Z][a-z]+|"
@@ -112,7 +113,7 @@ QUESTION_TYPES: list[tuple[re.Pattern[str], list[AnswerType]]] = [
     (re.compile(r"\bhow much\b", re.I), ["amount", "number"]),
     (
         re.compile(
-            r"\bhow many\b|\bwhat (?:number|count)\b|\b(?:estimated |total |the )?number of\b|"
+            r"\bhow many\b|\bwhat (?:number|count)\b|\b(?:estimated |total |the )?number of\b|\bby what (?:vote|margin|tally)\b|"
             r"\bhow (?:big|large) (?:is|was|are|were) the (?:fleet|force|"
             r"army|stockpile|arsenal)\b",
             re.I,
@@ -135,7 +136,8 @@ QUESTION_TYPES: list[tuple[re.Pattern[str], list[AnswerType]]] = [
         re.compile(
             r"\bwho (?:builds?|built|makes?|made|manufactures?|produces?|won|received|got|awarded|runs?|operates?|"
             r"administers?|funds?|leads?|led|oversees?)\b|\bwhich (?:\w+ )?(?:company|companies|contractor|contractors|"
-            r"firm|firms|agency|agencies|organi[sz]ation|organi[sz]ations|department|units?|command|commands)\b",
+            r"firm|firms|agency|agencies|organi[sz]ation|organi[sz]ations|department|units?|command|commands|"
+            r"courts?)\b",
             re.I,
         ),
         ["organisation"],

@@ -234,6 +234,8 @@ def test_a_question_about_a_brief_asks_for_each_field_in_order(question: str, fi
 @pytest.mark.parametrize(("question", "types"), [
     ("Which monarch first addressed Congress, and on what date?", ["person", "date"]),
     ("How does Russia's estimated number of deployed warheads compare with the U.S. figure?", ["number"]),
+    ("By what vote did the Senate adopt S.Con.Res. 33?", ["number"]),
+    ("Which court blocked that policy, and on what date?", ["organisation", "date"]),
 ])
 def test_roles_and_counts_name_their_answer_types(question: str, types: list[str]) -> None:
     assert expected_types(question) == types
@@ -242,3 +244,17 @@ def test_roles_and_counts_name_their_answer_types(question: str, types: list[str
 def test_the_noun_of_what_date_is_not_what_a_question_is_about() -> None:
     assert stem("date") not in content_terms("On what date did that happen?", drop_question_words=True)
     assert stem("date") in content_terms("What is the effective date of the rule?", drop_question_words=True)
+
+
+def test_a_vote_tally_is_a_figure_and_a_number_the_question_states_is_not_an_answer() -> None:
+    from assistant.answering.fact import _new_names
+
+    assert "number" in types_in("The Senate adopted it on April 23 by a vote of 50-48.")
+    stated = set(content_terms("By what vote did the Senate adopt S.Con.Res. 33?"))
+
+    class C:  # what _new_names reads of a candidate
+        text = "On April 23, 2026, the Senate adopted S.Con.Res. 33, a budget resolution."
+
+    assert "number" not in _new_names(C(), {"number", "date"}, stated)  # type: ignore[arg-type]
+    C.text = "The Senate adopted S.Con.Res. 33 by a vote of 50-48."
+    assert "number" in _new_names(C(), {"number"}, stated)  # type: ignore[arg-type]
