@@ -144,7 +144,7 @@ def interpret(
         metadata_fields=fields if kind == "metadata" else [],
         topic=_topic(q),
         filters=filters,
-        sides=_sides(q) if kind == "compare" else [],
+        sides=_sides(q, [b.title for b in briefs.values()]) if kind == "compare" else [],
         notes=notes,
     )
     out.notes.insert(0, _describe(out))
@@ -284,15 +284,38 @@ COMPARE_FRAMES = [
 DIVIDER = re.compile(r"\b(?:versus|vs\.?|compared (?:with|to)|relative to|as opposed to)\s", re.I)
 
 
-def _sides(q: str) -> list[str]:
+NAME_AND = " and_ "  # an "and" inside a name ("Fish and Wildlife Service"), kept from the side split
+CAPITAL_AND = re.compile(r"\b([A-Z][\w.'’-]*)\s+and\s+([A-Z][\w.'’-]*)")
+
+
+def _protect_names(q: str, titles: list[str]) -> str:
+    """``q`` with the "and" of a name the library's titles use ("U.S. Fish and Wildlife Service") marked, so that
+    "the U.S. Fish and Wildlife Service and the U.S. Geological Survey" splits only at the second."""
+    lowered = [t.lower() for t in titles]
+
+    def mark(m: re.Match[str]) -> str:
+        phrase = f"{m.group(1)} and {m.group(2)}".lower()
+        return f"{m.group(1)}{NAME_AND}{m.group(2)}" if any(phrase in t for t in lowered) else m.group(0)
+
+    return CAPITAL_AND.sub(mark, q)
+
+
+def _before_verb(text: str) -> str:
+    """The noun phrase that opens ``text``: what comes before its verb ("S. 4188 would impose on …" → "S. 4188")."""
+    return re.split(r"\s+(?:would|will|could|can|might|may|do|does|did|is|are|was|were|has|have|had)\b", text, maxsplit=1)[0]
+
+
+def _sides(q: str, titles: list[str] | None = None) -> list[str]:
     """The things compared ("the XM-30" and "the M-1E3 Abrams program"), as the question names them. An explicit
     "versus" is the divider when there is one ("Category I and II banks versus Category III and IV banks"); a
     modifier the sides share is left out of both ("the Marine Corps' ACV and ARV programs" compares ACV and ARV)."""
     frames = COMPARE_FRAMES[-1:] + COMPARE_FRAMES[:-1] if DIVIDER.search(q) else COMPARE_FRAMES
+    q = _protect_names(q, titles or [])
     for frame in frames:
         m = frame.search(q)
         if m:
-            a, b = _clean_side(_after_last_link(m.group("a"))), _clean_side(m.group("b"))
+            a = _clean_side(_after_last_link(m.group("a"))).replace(NAME_AND, " and ")
+            b = _clean_side(_before_verb(m.group("b"))).replace(NAME_AND, " and ")
             if a.count("(") > a.count(")") and b.count(")") > b.count("("):  # "… credits (EEHIC and RCEC)"
                 a, b = a[a.rfind("(") + 1 :].strip(), b[: b.find(")")].strip()
             a = DIMENSION_OF.sub("", a)  # "the speed of the copper investigation": what they are compared on
@@ -310,7 +333,7 @@ def _after_last_link(text: str) -> str:
     Category I and II banks" → "Category I and II banks")."""
     # "of" inside a name stays ("the Department of Defense", "Bank of America"): not split between capitals
     parts = re.split(r"\b(?:compare|for|(?<![A-Z][\w.'’-]\s)(?:of|on|in|at|to)(?!\s+(?:the\s+)?[A-Z])|with|from|between|by|"
-                     r"affect|affects|would|will|do|does|did|is|are|was|were)\s+", text, flags=re.I)
+                     r"affect|affects|would|will|do|does|did|is|are|was|were|that|which)\s+", text, flags=re.I)
     return parts[-1] if parts[-1].strip() else text
 
 
@@ -320,6 +343,13 @@ def _unshared(a: str, b: str) -> list[str]:
     wa, wb = a.split(), b.split()
     if len(wb) == 1 and len(wa) > 1 and re.fullmatch(r"[A-Z][\w-]*", wb[0]) and re.fullmatch(r"[A-Z][\w-]*", wa[-1]):
         return [wa[-1], b]
+    # "Japan's and China's holdings of federal debt", "Trump's surcharge … Nixon's": the lone owner owns the same
+    # thing as the other ("China's holdings of federal debt" → "Japan's holdings of federal debt")
+    owner = re.compile(r"^([A-Z][\w.-]*(?: [A-Z][\w.-]*)*['’]s)(?: (.+))?$")
+    ma, mb = owner.match(a), owner.match(b)
+    if ma and mb and bool(ma.group(2)) != bool(mb.group(2)):
+        owned = ma.group(2) or mb.group(2)
+        return [f"{ma.group(1)} {owned}", f"{mb.group(1)} {owned}"]
     return [a, b]
 
 

@@ -89,7 +89,9 @@ def test_since_and_every_version() -> None:
 
 def test_comparison_sides() -> None:
     assert interpret("Compare the XM-30 and the M-1E3 Abrams programs.", [], LIBRARY).sides == ["XM-30", "M-1E3 Abrams"]
-    assert interpret("How does Trump's surcharge stack up against Nixon's?", [], LIBRARY).sides == ["Trump's surcharge", "Nixon's"]
+    assert interpret("How does Trump's surcharge stack up against Nixon's?", [], LIBRARY).sides == [
+        "Trump's surcharge", "Nixon's surcharge"
+    ]
 
 
 @pytest.mark.parametrize("text", [
@@ -111,11 +113,25 @@ def test_sentences_are_not_cut_inside_abbreviations(text: str) -> None:
     ("How did the actual 2023 costs of the two home energy credits (EEHIC and RCEC) compare?", ["EEHIC", "RCEC"]),
     ("How did the speed of the 2025 copper investigation compare with the steel investigation?",
      ["2025 copper investigation", "steel investigation"]),
+    # a lone owner owns what the other side's owner does
+    ("Compare Japan's and China's holdings of U.S. federal debt.",
+     ["Japan's holdings of U.S. federal debt", "China's holdings of U.S. federal debt"]),
+    # a clause or a verb after a side is not part of it
+    ("Compare the penalties that S. 4017 and S. 4188 would impose on officials.", ["S. 4017", "S. 4188"]),
 ])
 def test_comparison_sides_keep_names_whole(question: str, sides: list[str]) -> None:
     from assistant.answering.understand import _sides
 
     assert _sides(question) == sides
+
+
+def test_an_and_inside_a_name_the_library_uses_does_not_split_the_sides() -> None:
+    from assistant.answering.understand import _sides
+
+    question = "How do the FY2027 requests for the U.S. Fish and Wildlife Service and the U.S. Geological Survey compare?"
+    titles = ["U.S. Fish and Wildlife Service FY2027 Budget Request"]
+    assert _sides(question, titles) == ["U.S. Fish and Wildlife Service", "U.S. Geological Survey"]
+    assert _sides(question) == ["U.S. Fish", "Wildlife Service and the U.S. Geological Survey"]  # no such name known
 
 
 def test_a_cost_question_is_not_a_measure_question() -> None:

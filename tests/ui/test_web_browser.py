@@ -426,3 +426,26 @@ def test_an_empty_library_shows_the_first_step_and_uploads_need_the_key(browser:
     assert [d["title"] for d in httpx.get(f"{empty_url}v1/documents", timeout=10).json()] == ["Ports"]
     shot(page, "upload-with-key-desktop")
     context.close()
+
+
+def test_a_near_miss_cites_the_passage_saying_the_value_is_not_known(
+    desktop: tuple[Any, PageLog], tmp_path: Path
+) -> None:
+    from tests.assistant.test_answer_precision import BRIEF
+
+    page, log = desktop
+    path = tmp_path / "flood-barriers.md"
+    path.write_text(BRIEF, encoding="utf-8")
+    open_library(page)
+    page.locator("#ba-upload input[type=file]").set_input_files(str(path))
+    page.locator("#ba-status .ba-ok", has_text="flood-barriers.md").wait_for(timeout=60_000)
+    page.get_by_role("tab", name="Chat").click()
+    bubble = ask(page, "How many engineers are assigned to each flood barrier?", 1)
+    box = bubble.locator(".ba-near-miss")
+    assert "The briefs don’t say" in box.inner_text() and "is not known" in box.inner_text()
+    assert box.locator("a.ba-cite").count() == 1
+    sources = page.locator("#ba-sources")
+    assert "Coastal Flood Barriers" in sources.locator(".ba-brief .ba-title").first.inner_text()
+    assert "is not known" in sources.locator("mark").first.inner_text()
+    shot(page, "near-miss-cited-desktop")
+    log.assert_clean()

@@ -15,7 +15,7 @@ CSS = """
 .ba-kind-label { font-weight: 600; margin: 0 0 4px 0; color: #475467; font-size: 0.92em; }
 .dark .ba-first-step { border-left: 4px solid #2563eb; background: rgba(37, 99, 235, 0.08); padding: 8px 12px;
   border-radius: 6px; margin: 4px 0; }
-.ba-kind-label { color: #cbd5e1; }
+.dark .ba-kind-label { color: #cbd5e1; }
 .ba-list { margin: 4px 0 0 1.2em; padding: 0; }
 .ba-list li { margin: 0 0 8px 0; }
 .ba-list-title { font-weight: 600; }
