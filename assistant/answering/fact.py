@@ -403,8 +403,9 @@ class FactStrategy:
         cfg = self.settings.answer
         chosen: list[Candidate] = []
         unsaid: list[str] = []
+        asks: list[tuple[str, set[AnswerType], list[Candidate], set[str]]] = []
         for part in parts:
-            types = set(part_types(part))
+            types: set[AnswerType] = set(part_types(part))
             figure = Figure.of(part)
             if figure.measure is not None:
                 types = {"number"}
@@ -417,14 +418,21 @@ class FactStrategy:
                 if self._on_focus(c, asked, retrieval, around)
                 and (not types or (_new_names(c, figure.restrict(c), stated) & types and self._unit_ok(c, per_unit)))
             ]
+            asks.append((part, types, pool, own))
+        # the parts that ask for a value first (their sentences are fewer), then those that ask for a description,
+        # from a sentence no other part took when there is one ("What would H.R. 1156 do, and by what vote did it
+        # pass?": the vote's sentence, then another about the bill)
+        for part, types, pool, own in sorted(asks, key=lambda a: not a[1]):
             if chosen:
                 pool = [c for c in pool if c.brief_id == chosen[0].brief_id] or pool
             if not pool:
                 unsaid.append(part.rstrip("?"))
                 continue
+            pool = [c for c in pool if c not in chosen] or pool
             best = max(pool, key=lambda c: c.score + asked.coverage(c.terms, own) + (cfg.type_bonus if types else 0.0))
             if best not in chosen:
                 chosen.append(best)
+        unsaid.sort(key=lambda u: next(i for i, a in enumerate(asks) if a[0].rstrip("?") == u))
         return chosen, unsaid
 
     def _diverse(self, cands: list[Candidate], k: int, lam: float = 0.7) -> list[Candidate]:

@@ -27,7 +27,7 @@ from assistant.answering.compare import CompareStrategy
 from assistant.answering.fact import FactStrategy
 from assistant.answering.listing import ListStrategy
 from assistant.answering.metadata import MetadataStrategy
-from assistant.answering.rewrite import rewrite
+from assistant.answering.rewrite import resolve_references, rewrite
 from assistant.answering.summary import SummaryStrategy
 from assistant.answering.understand import interpret
 from assistant.models import Answer, Filters, Interpretation, Mode, Retrieval, StreamEvent, Turn
@@ -102,7 +102,12 @@ class AnswerPipeline:
         """Text deltas (an LLM's draft, or the extractive answer's sentences), then one event with the Answer."""
         t0 = time.perf_counter()
         turns = [t for t in history if t.role in ("user", "assistant")]
+        asked = question
+        question = resolve_references(question, turns)  # "the second one" → what the previous answer named second
         interp = interpret(question, turns, self.retriever.briefs())
+        if question != asked:
+            interp.follow_up = True
+            interp.notes.append(f"reads “{asked}” as “{question}”")
         merged = merge_filters(filters, interp.filters)
         query = rewrite(question, turns, self.generator)
         t1 = time.perf_counter()
@@ -123,7 +128,7 @@ class AnswerPipeline:
         for event in events:
             if event.answer is not None:
                 a = event.answer
-                a.kind, a.interpretation, a.question = interp.kind, interp, question
+                a.kind, a.interpretation, a.question = interp.kind, interp, asked
                 a.query = a.query or query
                 a.timings = {
                     **a.timings,

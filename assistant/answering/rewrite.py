@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Sequence
 
 from assistant.errors import LLMError
 from assistant.models import Turn
 from assistant.protocols import Generator
-from assistant.text import QUESTION_WORDS, _stopwords, content_terms, entities, words
+from assistant.text import QUESTION_WORDS, _stopwords, content_terms, entities, name_phrases, words
 
 logger = logging.getLogger(__name__)
 
@@ -69,6 +70,52 @@ def _context_words(history: list[Turn], limit: int = 8) -> list[str]:
             if w.lower() not in (p.lower() for p in picked) and w.lower() not in ANAPHORA:
                 picked.append(w)
     return picked[:limit]
+
+
+# "the second one", "the latter", "the first of them": a reference to one of the things the previous answer named
+ORDINAL_REF = re.compile(
+    r"\bthe (latter|former)\b|\bthe (first|second|third|fourth|last)(?:\s+(?:one|of (?:them|those|these|the two))\b|"
+    r"(?=\s*(?:[?,.;]|$))|(?=\s+(?:would|will|do|does|did|is|was|has|have|had|could|can|cost|say|said|mean)\b))",
+    re.I,
+)
+ORDINAL_INDEX = {"first": 0, "former": 0, "second": 1, "third": 2, "fourth": 3, "last": -1, "latter": -1}
+# what an answer names that a later turn can count: bills and laws by number, sections, else names of several words
+LEGISLATION = re.compile(
+    r"\b(?:H\.R\.|S\.|H\.Res\.|S\.Res\.|H\.J\.Res\.|S\.J\.Res\.|H\.Con\.Res\.|S\.Con\.Res\.|P\.L\.)\s?\d+(?:-\d+)?|"
+    r"\bSection \d+[A-Za-z]?\b"
+)
+
+
+def named_items(text: str) -> list[str]:
+    """The things ``text`` names, in order: bills, laws and sections by number (a law cited beside its section is the
+    same item: "Section 73100 of the 2025 reconciliation law (P.L. 119-21)"), else names of several words."""
+    found = [(m.start(), m.end(), m.group(0)) for m in LEGISLATION.finditer(text)]
+    if len(found) < 2:
+        found = [(m.start(), m.start() + len(n), n) for n in name_phrases(text) if (m := re.search(re.escape(n), text))]
+        found.sort()
+    items: list[tuple[int, int, str]] = []
+    for start, end, name in found:
+        gap = text[items[-1][1] : start] if items else ""
+        if items and len(gap) <= 60 and not re.search(r"\band\b|[,;]|\bwhile\b|\bwhereas\b", gap):
+            items[-1] = (items[-1][0], end, items[-1][2])  # the same item, named twice
+        elif name not in (i[2] for i in items):
+            items.append((start, end, name))
+    return [name for _, _, name in items]
+
+
+def resolve_references(question: str, history: Sequence[Turn]) -> str:
+    """``question`` with "the second one" (or "the latter", "the first of them") replaced by the thing the previous
+    answer named in that place: "What would the second one do?" after an answer naming Section 73100 and H.R. 1156
+    asks what H.R. 1156 would do."""
+    m = ORDINAL_REF.search(question)
+    answers = [t.content for t in history if t.role == "assistant"]
+    if m is None or not answers:
+        return question
+    items = named_items(answers[-1])
+    index = ORDINAL_INDEX[(m.group(1) or m.group(2)).lower()]
+    if len(items) < 2 or index >= len(items):
+        return question
+    return question[: m.start()] + items[index] + question[m.end() :]
 
 
 def rewrite_heuristic(question: str, history: list[Turn]) -> str:

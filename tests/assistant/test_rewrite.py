@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from assistant.answering.rewrite import is_follow_up, rewrite
 from assistant.models import Turn
 from assistant.service import BriefsService
@@ -51,3 +53,30 @@ def test_llm_rewrite_is_used_when_an_llm_is_configured() -> None:
         rewrite("Who builds it?", XM30, _Rewriter())
         == "Which companies build the XM30 Mechanized Infantry Combat Vehicle?"
     )
+
+
+ANSWER = (
+    "Section 73100 of the 2025 reconciliation law (P.L. 119-21) bars federal unemployment payments to people whose "
+    "base-period wages reached $1 million, and the House passed H.R. 1156, a bill on pandemic UI fraud."
+)
+
+
+def test_the_things_an_answer_names_are_counted_once_each() -> None:
+    from assistant.answering.rewrite import named_items
+
+    # the law cited beside its section is the same item
+    assert named_items(ANSWER) == ["Section 73100", "H.R. 1156"]
+
+
+@pytest.mark.parametrize(("question", "resolved"), [
+    ("What would the second one do?", "What would H.R. 1156 do?"),
+    ("What does the first one bar?", "What does Section 73100 bar?"),
+    ("When did the latter pass?", "When did H.R. 1156 pass?"),
+    ("Which unit gets the first battalion?", "Which unit gets the first battalion?"),  # an ordinal of a noun
+])
+def test_an_ordinal_reference_is_what_the_previous_answer_named_in_that_place(question: str, resolved: str) -> None:
+    from assistant.answering.rewrite import resolve_references
+
+    history = [Turn(role="user", content="What UI legislation has moved?"), Turn(role="assistant", content=ANSWER)]
+    assert resolve_references(question, history) == resolved
+    assert resolve_references(question, history[:1]) == question  # no answer to count in
