@@ -89,7 +89,11 @@ QUESTION_WORDS = {
     "occurred",
 }
 # the noun of "what date", "which year": the kind of answer, not what it is about
-TYPE_NOUN = re.compile(r"\b(what|which)\s+(?:date|year|day|month|time|amount|number|percentage|share)\b", re.I)
+TYPE_NOUN = re.compile(
+    r"\b(what|which)\s+(?:(?:dollar|total|estimated|approximate)\s+)?(?:date|year|day|month|time|amount|number|percentage|"
+    r"share|value|figure|sum)\b",
+    re.I,
+)
 
 
 # NLTK's English stopword list (198 words), inlined so that no NLTK import is paid on the question path.

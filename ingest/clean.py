@@ -161,9 +161,8 @@ def _paragraphs(body: str, fields: list[str] | None = None) -> list[str]:
             line = _inline(line)
             if line:
                 lines.append(line)
-        if skipping_disclaimer:
+        if skipping_disclaimer:  # the rest of the block is the disclaimer; what came before it is the brief's
             skipping_disclaimer = False
-            continue
         if lines:
             paras.append("\n".join(lines))
     return paras

@@ -45,6 +45,7 @@ BIBLIOGRAPHY = re.compile(
 LIST_STEM = re.compile(
     r"(?::|\b(?:include|includes|including|such as|are|were|following|as follows))\s*$", re.I
 )
+REFERS_BACK = re.compile(r"\b(?:this|these|that|those|such|the same)\s+[a-z]|^(?:It|They|He|She|Its|Their)\b")
 CAPTION = re.compile(r"^(?:Figure|Table|Source|Sources|Notes?|Photo|Image|Chart|Map|Box)\b[\s\d.:-]", re.I)
 
 
@@ -75,6 +76,8 @@ class Candidate:
     sim: float = 0.0
     score: float = 0.0
     types: set[AnswerType] = field(default_factory=set)
+    # the words of the sentence before it in its paragraph, when it refers back to them ("… this recall impacted …")
+    before: frozenset[str] = frozenset()
 
     def citation(self, n: int, passages: list[Passage], meta: BriefMeta | None) -> Citation:
         p = passages[self.passage]
@@ -166,12 +169,16 @@ class CandidateBuilder:
             section = set(content_terms(p.section or "")) - title
             section_match = bool(section & (q_terms | cues))
             para_start, nth = -2, 0
+            previous = ""
             for (s, e), vec in zip(sv.spans, sv.vectors, strict=True):
                 start_of_para = p.text.rfind("\n\n", 0, s)
                 nth = nth + 1 if start_of_para == para_start else 0
+                if start_of_para != para_start:
+                    previous = ""
                 para_start = start_of_para
                 raw = p.text[s:e]
                 text = raw.strip()
+                before, previous = previous, text
                 if _in_table(p.text, s, e):
                     continue  # a cell of a table row ("General purposes (P.L. 119-75, Election Security Grants)")
                 if not answer_like(text, p.section) or text in seen or _header_line(text, p.title):
@@ -197,6 +204,7 @@ class CandidateBuilder:
                         section_match,
                         vec,
                         types=types_in(text),
+                        before=frozenset(content_terms(before)) if before and REFERS_BACK.search(text) else frozenset(),
                     )
                 )
         if out:

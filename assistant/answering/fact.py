@@ -343,7 +343,8 @@ class FactStrategy:
         question's words by weight (rare words weigh more: "heat pumps" outweighs "taxpayers"), and the names the
         question adds to its brief's title ("… paid China") are in the sentence itself."""
         p = retrieval.passages[c.passage]
-        around = set(content_terms(p.title)) | set(content_terms(p.section or "")) | context
+        # the sentence before counts when this one refers back to it ("… reported that this recall impacted …")
+        around = set(content_terms(p.title)) | set(content_terms(p.section or "")) | context | c.before
         if asked.coverage(c.terms | around) < self.settings.answer.min_focus_share and c.sim < self.settings.answer.focus_similarity:
             return False
         names = asked.names - around

@@ -45,7 +45,8 @@ PATTERNS: dict[AnswerType, re.Pattern[str]] = {
         r"\b\d{1,2}/\d{1,2}/\d{2,4}\b|\b(?:spring|summer|fall|autumn|winter|mid|early|late)[- ](?:19|20)\d{2}\b"
     ),
     "duration": re.compile(
-        rf"\b(?:{NUM}|{NUMBER_WORD})[- ](?:years?|months?|weeks?|days?|hours?|minutes?|decades?)\b"
+        rf"\b(?:{NUM}|{NUMBER_WORD})[- ](?:(?:calendar|business|working|legislative|consecutive|session)[- ])?"
+        r"(?:years?|months?|weeks?|days?|hours?|minutes?|decades?)\b"
     ),
     # a count or quantity: not a year, not a bill, law, section or fiscal-year label
     "number": re.compile(

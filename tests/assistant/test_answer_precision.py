@@ -47,6 +47,11 @@ appeal the ruling.
 The barrier council, made up of delegates from the coastal provinces, met for the first time in 2023. It elected its
 chair on the third ballot.
 
+## Maintenance
+
+In May 2025 the ministry recalled the floodgate sensors installed on the eastern dike. It said that this recall cost
+4 million euros.
+
 ## Funding
 
 The northern barrier cost 1.2 billion euros, and the ministry has asked parliament for 800 million euros more for the
@@ -126,3 +131,17 @@ def test_a_cited_near_miss_renders_its_citation_in_the_web_chat(barriers: Briefs
 def test_a_count_is_answered_by_an_ordinal_of_what_is_counted(barriers: BriefsService) -> None:
     answer = barriers.ask("How many ballots did it take for the barrier council to elect its chair?")
     assert not answer.abstained and any("third ballot" in c.quote for c in answer.citations)
+
+
+def test_a_sentence_that_refers_back_is_about_what_the_sentence_before_names(barriers: BriefsService) -> None:
+    from assistant.text import stem
+
+    question = "How much did the May 2025 recall of the eastern dike's floodgate sensors cost?"
+    retrieval = barriers.retriever.retrieve(question)
+    cands = {c.text: c for c in barriers.answerer.fact.builder.build(question, retrieval)}
+    refers = next(c for t, c in cands.items() if t.startswith("It said that this recall cost"))
+    assert {stem("floodgate"), stem("dike")} <= refers.before  # "this recall" is the one the sentence before names
+    assert next(c for t, c in cands.items() if t.startswith("In May 2025")).before == frozenset()
+    answer = barriers.ask(question)
+    assert not answer.abstained and "4 million euros" in answer.text
+    _exact(barriers, answer)

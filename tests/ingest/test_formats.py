@@ -162,3 +162,18 @@ def test_chunks_fit_the_embedder_and_point_into_the_text(
         assert text[c.start : c.end] == c.text
         assert embedder.count_tokens(c.text) <= min(size, embedder.max_tokens - 2)
         assert c.section is None or c.section in text
+
+
+def test_a_list_that_runs_into_the_disclaimer_is_kept() -> None:
+    from ingest.clean import clean_text
+
+    text = (
+        "# Issues\n\nPossible issues include\n\n"
+        "- **Sanctions.** Members could seek to block sanctions relief.\n"
+        "- **Supplemental appropriations.** The Administration may request as much as $100 billion.\n"
+        "                              Disclaimer:  \n"
+        " These documents were prepared by the Congressional Research Service (CRS).\n"
+    )
+    cleaned = clean_text(text, kind="md").text
+    assert "$100 billion" in cleaned and "Members could seek" in cleaned
+    assert "prepared by the Congressional Research Service" not in cleaned
