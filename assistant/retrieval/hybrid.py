@@ -12,6 +12,7 @@ import logging
 import re
 import threading
 import time
+from functools import lru_cache
 
 from assistant.models import BriefMeta, Filters, Mode, Passage, Retrieval
 from assistant.protocols import Embedder
@@ -188,7 +189,7 @@ class HybridRetriever:
         if not terms:
             return None
         briefs = self.briefs()
-        texts: dict[str, str] = {}
+        texts: dict[str, tuple[str, str]] = {}
         for phrase in name_phrases(question):
             own = set(content_terms(phrase))
             if len(terms & own) / len(terms) < self.settings.retrieval.missing_entity_share:
@@ -199,10 +200,8 @@ class HybridRetriever:
                 for p in passages:
                     if p.brief_id not in texts and len(texts) < ABSENT_PHRASE_BRIEFS:
                         meta = briefs.get(p.brief_id)
-                        texts[p.brief_id] = re.sub(
-                            r"\s+", " ", f"{meta.title if meta else ''} {self.store.brief_text(p.brief_id)}"
-                        )
-            if not any(wanted in t.lower() or re.search(rf"\b{re.escape(initials)}\b", t) for t in texts.values()):
+                        texts[p.brief_id] = _searchable(f"{meta.title if meta else ''} {self.store.brief_text(p.brief_id)}")
+            if not any(wanted in low or re.search(rf"\b{re.escape(initials)}\b", text) for text, low in texts.values()):
                 return phrase
         return None
 
@@ -257,6 +256,13 @@ class HybridRetriever:
             if share > best or (share == best and len(gone) < len(missing)):
                 best, missing = share, gone
         return best, missing
+
+
+@lru_cache(maxsize=64)
+def _searchable(text: str) -> tuple[str, str]:
+    """A brief's text with its whitespace collapsed, as it is and lower-cased (kept: the same briefs come back)."""
+    flat = re.sub(r"\s+", " ", text)
+    return flat, flat.lower()
 
 
 def _term_coverage(query: str, passages: list[Passage]) -> float:
