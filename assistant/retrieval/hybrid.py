@@ -182,26 +182,28 @@ class HybridRetriever:
         return best, None
 
     def _absent_phrase(self, question: str, passages: list[Passage]) -> str | None:
-        """A name of several words ("National Flood Insurance Program") that none of the retrieved briefs uses, as
-        a phrase or by its initials, when it is much of what is asked: briefs that use its words apart ("flood",
-        "insurance", "program") are not about it."""
+        """A name of several words ("National Flood Insurance Program") that none of the retrieved briefs uses, as a
+        phrase (apostrophes and punctuation aside: "Marine Corps' Amphibious Combat Vehicle" names "Marine Corps
+        Amphibious Combat Vehicle") or by its initials, and that no retrieved passage names even in other words (all
+        of them: "the Senate Committee on Armed Services"), when it is much of what is asked: briefs that use its
+        words apart ("flood", "insurance", "program") are not about it."""
         terms = set(content_terms(question, drop_question_words=True))
         if not terms:
             return None
         briefs = self.briefs()
-        texts: dict[str, tuple[str, str]] = {}
+        texts: dict[str, str] = {}
         for phrase in name_phrases(question):
             own = set(content_terms(phrase))
             if len(terms & own) / len(terms) < self.settings.retrieval.missing_entity_share:
                 continue
-            wanted = re.sub(r"\s+", " ", phrase.lower())
-            initials = "".join(w[0] for w in phrase.split() if w[:1].isupper())
+            if any(_names_near(phrase, _searchable(p.text)) for p in passages):
+                continue  # named in other words ("the Senate Committee on Armed Services")
             if not texts:  # read once, and only for a question that names something
                 for p in passages:
                     if p.brief_id not in texts and len(texts) < ABSENT_PHRASE_BRIEFS:
                         meta = briefs.get(p.brief_id)
                         texts[p.brief_id] = _searchable(f"{meta.title if meta else ''} {self.store.brief_text(p.brief_id)}")
-            if not any(wanted in low or re.search(rf"\b{re.escape(initials)}\b", text) for text, low in texts.values()):
+            if not any(_named_in(phrase, text) for text in texts.values()):
                 return phrase
         return None
 
@@ -258,11 +260,32 @@ class HybridRetriever:
         return best, missing
 
 
+def _named_in(phrase: str, text: str) -> bool:
+    """Whether ``text`` (a :func:`_searchable` string) names ``phrase``: as a phrase, or by its initials ("NFIP")."""
+    initials = "".join(w[0] for w in phrase.split() if w[:1].isupper()).lower()
+    return _searchable(phrase) in text or f" {initials} " in text
+
+
+def _names_near(phrase: str, text: str, slack: int = 3) -> bool:
+    """Whether every word of ``phrase`` occurs in ``text`` (a :func:`_searchable` string) within a stretch of its
+    length plus ``slack`` words, in any order."""
+    wanted = set(_searchable(phrase).split())
+    tokens = text.split()
+    width = len(wanted) + slack
+    at = [i for i, t in enumerate(tokens) if t in wanted]
+    for i in at:
+        if wanted <= set(tokens[i : i + width]):
+            return True
+    return False
+
+
 @lru_cache(maxsize=64)
-def _searchable(text: str) -> tuple[str, str]:
-    """A brief's text with its whitespace collapsed, as it is and lower-cased (kept: the same briefs come back)."""
-    flat = re.sub(r"\s+", " ", text)
-    return flat, flat.lower()
+def _searchable(text: str) -> str:
+    """``text`` lower-cased, without possessives, apostrophes and punctuation, spaced words (kept: the same briefs
+    come back): "the Marine Corps’ Amphibious Combat Vehicle (ACV)" → " the marine corps amphibious combat vehicle
+    acv "."""
+    flat = re.sub(r"['’]s\b|['’]", "", text.lower())
+    return " " + " ".join(re.findall(r"[a-z0-9]+", flat)) + " "
 
 
 def _term_coverage(query: str, passages: list[Passage]) -> float:

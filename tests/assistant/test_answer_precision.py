@@ -23,7 +23,8 @@ source: https://example.org/briefs/flood-barriers
 ## Background
 
 The national government builds flood barriers along the delta coast, and a regional insurance pool covers the
-damage they do not prevent. The barrier program began in 1998 with three sites.
+damage they do not prevent. The barrier program began in 1998 with three sites. The Ministry of Water’s Coastal
+Defence Office oversees it.
 
 ## Construction
 
@@ -87,8 +88,10 @@ def test_a_programme_the_briefs_name_only_word_by_word_is_off_topic(barriers: Br
     answer = barriers.ask("When does the National Flood Insurance Program's authorization expire?")
     assert answer.abstained and answer.citations == []
     assert answer.abstain_reason and "National Flood Insurance Program" in answer.abstain_reason
-    # the same words, asked about what the brief does name, are answered
+    # the same words, asked about what the brief does name, are answered; a name is the same with or without a
+    # possessive ("the Ministry of Water’s Coastal Defence Office")
     assert not barriers.ask("When did the barrier program begin?").abstained
+    assert not barriers.ask("What does the Water Coastal Defence Office oversee?").abstained
 
 
 def test_table_cells_are_not_answer_sentences(barriers: BriefsService) -> None:

@@ -64,3 +64,20 @@ def test_confidence_signal(assistant: BriefsService) -> None:
     assert on_topic.low_confidence is None and on_topic.confidence > off_topic.confidence
     assert off_topic.low_confidence is not None
     assert missing_entity.low_confidence is not None and "Taiwan" in missing_entity.low_confidence
+
+
+def test_a_name_is_searched_for_without_possessives_and_punctuation() -> None:
+    from assistant.retrieval.hybrid import _named_in, _searchable
+
+    text = _searchable("The Marine Corps’ Amphibious Combat Vehicle (ACV) and the Army's XM30.")
+    assert _named_in("Marine Corps Amphibious Combat Vehicle", text) and _named_in("Army XM30", text)
+    assert _named_in("National Flood Insurance Program", _searchable("Its reauthorization (NFIP) lapsed."))
+    assert not _named_in("National Flood Insurance Program", _searchable("national flood insurance and a program"))
+
+
+def test_a_name_in_other_words_is_its_words_close_together() -> None:
+    from assistant.retrieval.hybrid import _names_near, _searchable
+
+    assert _names_near("Senate Armed Services Committee", _searchable("the Senate Committee on Armed Services said"))
+    apart = _searchable("The national government builds barriers; a regional insurance pool covers flood damage.")
+    assert not _names_near("National Flood Insurance Program", apart)
