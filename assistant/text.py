@@ -285,7 +285,7 @@ def name_phrases(text: str) -> list[str]:
         runs: list[list[str]] = [[]]
         for w in words_:
             w = w.strip("'\"‘’“”")
-            w = w[:-1] if w.endswith(".") and w.count(".") == 1 else w  # "Rule." but "U.S."
+            w = w[:-1] if w.endswith(".") and w.count(".") == 1 and len(w) > 4 else w  # "Rule." but "U.S.", "Mr."
             possessive = bool(re.search(r"['’]s$", w))
             w = re.sub(r"['’]s$", "", w)
             if re.fullmatch(r"FY\d{2,4}|\d{4}s?", w) or w.lower() in QUESTION_WORDS or w.lower() in SERIES_WORDS:

@@ -144,12 +144,10 @@ def _split_header(text: str) -> tuple[dict[str, str], str]:
 def _paragraphs(body: str, fields: list[str] | None = None) -> list[str]:
     """The prose paragraphs of ``body``; overview-table rows ("| **Authors:** | …") go to ``fields`` instead."""
     paras: list[str] = []
-    skipping_disclaimer = False
     for block in re.split(r"\n\s*\n", body):
         lines = []
         for raw in block.split("\n"):
-            if DISCLAIMER.match(raw):
-                skipping_disclaimer = True
+            if DISCLAIMER.match(raw):  # the rest of the block is the disclaimer; what came before it is the brief's
                 break
             line = raw.strip()
             row = TABLE_FIELD.match(line)
@@ -161,8 +159,6 @@ def _paragraphs(body: str, fields: list[str] | None = None) -> list[str]:
             line = _inline(line)
             if line:
                 lines.append(line)
-        if skipping_disclaimer:  # the rest of the block is the disclaimer; what came before it is the brief's
-            skipping_disclaimer = False
         if lines:
             paras.append("\n".join(lines))
     return paras

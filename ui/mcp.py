@@ -34,7 +34,8 @@ INSTRUCTIONS = (
     "A library of policy briefs (think-tank and government analysis). Use `ask` for a question: its answer is "
     "built only from the briefs, every sentence carries an [n] marker, and each citation's quote is verified "
     "against the brief. Keep the markers and cite title and quote when you pass the answer on. When `abstained` "
-    "is true the briefs do not cover the question: say so instead of answering from memory. Use `search` to see "
+    "is true the briefs do not answer the question (its one citation, if any, is the passage saying the value is not "
+    "known): say so instead of answering from memory. Use `search` to see "
     "raw passages, `list_briefs` to find brief ids, authors and dates, and `get_brief` to read a brief or the "
     "text around a citation (citations and passages give character offsets into it)."
 )

@@ -45,7 +45,7 @@ BIBLIOGRAPHY = re.compile(
 LIST_STEM = re.compile(
     r"(?::|\b(?:include|includes|including|such as|are|were|following|as follows))\s*$", re.I
 )
-REFERS_BACK = re.compile(r"\b(?:this|these|that|those|such|the same)\s+[a-z]|^(?:It|They|He|She|Its|Their)\b")
+REFERS_BACK = re.compile(r"\b(?:this|these|those|such|the same)\s+[a-z]|^(?:it|they|he|she|its|their)\b", re.I)
 CAPTION = re.compile(r"^(?:Figure|Table|Source|Sources|Notes?|Photo|Image|Chart|Map|Box)\b[\s\d.:-]", re.I)
 
 
@@ -226,12 +226,26 @@ class CandidateBuilder:
 
 
 def _in_table(text: str, start: int, end: int) -> bool:
-    """Whether ``text[start:end]`` lies in a table: a block of lines (up to a blank line) with cells ("a | b"). A row
-    whose other cells are empty is stored as its one cell, a line that reads like a sentence ("General purposes (P.L.
-    119-75, Election Security Grants)"), so the whole block counts."""
-    block_start = text.rfind("\n\n", 0, start)
-    block_end = text.find("\n\n", end)
-    return "|" in text[block_start + 1 if block_start >= 0 else 0 : block_end if block_end >= 0 else len(text)]
+    """Whether ``text[start:end]`` lies on a table row: its line has cells ("a | b"), or it is a line without a
+    sentence's end under rows of one (a row whose other cells are empty is stored as its one cell: "General purposes
+    (P.L. 119-75, Election Security Grants)"). Prose after a table ends its sentences and stays prose."""
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    line = text[line_start : line_end if line_end >= 0 else len(text)]
+    if "|" in line:
+        return True
+    if re.search(r"[.!?][\"”’)\]]*\s*$", line):
+        return False
+    at = line_start - 1
+    while at > 0:  # up the lines of the block, to a row with cells or a blank line
+        above_start = text.rfind("\n", 0, at) + 1
+        above = text[above_start:at]
+        if not above.strip():
+            return False
+        if "|" in above:
+            return True
+        at = above_start - 1
+    return False
 
 
 def focus_terms(question: str, topic: str | None = None) -> set[str]:

@@ -7,7 +7,8 @@
    ``answer.focus_similarity``.
 3. No answer sentence among the candidates means the briefs cover the topic but not the asked-for fact: the answer
    abstains and says what the briefs do give ("They give amounts for IFPC Increment 2, but none for a single
-   launcher") — a near miss, not an off-topic question.
+   launcher") — a near miss, not an off-topic question. When the best sentence about what is asked says the value
+   is not known ("The numbers of soldiers assigned to each battery is not known"), the abstention cites it.
 4. Otherwise the best answer sentence comes first; further sentences (up to ``answer.fact_max_sentences``) are added
    only while they cover a type or focus word not yet covered, in the brief the first one comes from.
 
@@ -53,13 +54,13 @@ from assistant.text import content_terms, entities, jaccard, stem
 
 logger = logging.getLogger(__name__)
 
-# "a single launcher", "per ship", "each unit": a question about one unit is answered only by a per-unit figure
-# a sentence saying the value is not known or not given ("… is not known", "has not yet released …", "did not specify")
+# a sentence saying the value is not known or not given ("… is not known", "has not yet released …"); not a hedge
+# ("it is unclear whether …") or a fact stated in the negative ("… is not determined by income")
 NOT_KNOWN = re.compile(
-    r"\b(?:is|are|was|were|remains?|remained)\s+(?:not\s+(?:yet\s+)?(?:publicly\s+)?(?:known|disclosed|specified|"
-    r"determined|public)|not\s+(?:yet\s+)?publicly\s+available|unknown|unclear|undetermined|undisclosed)\b|"
-    r"\b(?:has|have|had)\s+not\s+(?:yet\s+)?(?:been\s+)?(?:publicly\s+)?(?:released|disclosed|announced|specified|determined|"
-    r"made public|published)\b|\b(?:did|does|do)\s+not\s+(?:specify|say|disclose|indicate|state)\b|\bit is (?:not|un)clear\b",
+    r"\b(?:is|are|was|were|remains?|remained)\s+(?:not\s+(?:yet\s+)?(?:publicly\s+)?(?:known|disclosed|specified)|"
+    r"not\s+(?:yet\s+)?publicly\s+available|unknown|undisclosed)\b|"
+    r"\b(?:has|have|had)\s+not\s+(?:yet\s+)?(?:been\s+)?(?:publicly\s+)?(?:released|disclosed|announced|specified|"
+    r"made public|published)\b",
     re.I,
 )
 ORDINAL_OF = re.compile(
@@ -67,6 +68,7 @@ ORDINAL_OF = re.compile(
     r"fifteenth|\d+(?:st|nd|rd|th))\s+([a-z]+)",
     re.I,
 )
+# "a single launcher", "per ship", "each unit": a question about one unit is answered only by a per-unit figure
 PER_UNIT = re.compile(r"\b(?:each|per|apiece|single|individual|unit (?:cost|price)|a piece|per[- ]unit)\b", re.I)
 TYPE_WORDS: dict[str, str] = {"amount": "amounts", "percent": "percentages", "number": "figures", "date": "dates",
                               "duration": "durations", "person": "names", "organisation": "organisations", "place": "places"}
@@ -141,7 +143,7 @@ class Figure:
             types -= {"number", "amount"}
         elif self.counted and "number" in types and not (self.counted & c.terms and counts(c.text)):
             types.discard("number")  # a figure in a sentence about what is counted ("… about 42,000 remain")
-        if self.counted and any(stem(m.group(1)) in self.counted for m in ORDINAL_OF.finditer(c.text)):
+        if self.counted - {"time"} and any(stem(m.group(1)) in self.counted - {"time"} for m in ORDINAL_OF.finditer(c.text)):
             types.add("number")  # "how many ballots did it take?" — "… elected on the fourth ballot"
         if self.measured and not self.measured & c.terms:
             types -= {"amount", "number"}  # "$16.2 billion worth of imports" is not an amount of tariff revenue
@@ -260,7 +262,7 @@ class FactStrategy:
                 chosen = self._extend(chosen, cands, set(), focus - unsaid_terms)
                 return self._compose(question, chosen, retrieval, interpretation, t0, unsaid)
         on_focus = {id(c): self._on_focus(c, asked, retrieval, context) for c in cands}
-        said_unknown = self._said_unknown(cands, on_focus)
+        said_unknown = self._said_unknown(cands, on_focus, set(types))
         if said_unknown is not None:
             return self._stated_unknown(question, said_unknown, retrieval, interpretation)
         if not types and best_sim < cfg.min_focus_score and not any(on_focus.values()):
@@ -457,13 +459,15 @@ class FactStrategy:
 
     # -- abstaining -------------------------------------------------------------------------------------------
     @staticmethod
-    def _said_unknown(cands: list[Candidate], on_focus: dict[int, bool]) -> Candidate | None:
+    def _said_unknown(cands: list[Candidate], on_focus: dict[int, bool], types: set[str]) -> Candidate | None:
         """The best sentence about what is asked, when it says the value is not known ("The numbers of soldiers
         assigned to each battery is not known.", "The Administration has not yet released an end strength
-        request")."""
+        request") and gives no value of the asked-for type itself."""
         about = [c for c in cands if on_focus[id(c)]]
         best = max(about, key=lambda c: c.score, default=None)
-        return best if best is not None and NOT_KNOWN.search(best.text) else None
+        if best is None or not NOT_KNOWN.search(best.text) or best.types & types:
+            return None
+        return best
 
     def _stated_unknown(
         self, question: str, said: Candidate, retrieval: Retrieval, interpretation: Interpretation

@@ -73,11 +73,11 @@ def _context_words(history: list[Turn], limit: int = 8) -> list[str]:
 
 
 # "the second one", "the latter", "the first of them": a reference to one of the things the previous answer named
-ORDINAL_REF = re.compile(
-    r"\bthe (latter|former)\b|\bthe (first|second|third|fourth|last)(?:\s+(?:one|of (?:them|those|these|the two))\b|"
-    r"(?=\s*(?:[?,.;]|$))|(?=\s+(?:would|will|do|does|did|is|was|has|have|had|could|can|cost|say|said|mean)\b))",
-    re.I,
+REFERENT_END = (  # "the second one", "the latter?", "the former would …": not "the former president"
+    r"(?:\s+(?:one|of (?:them|those|these|the two))\b|(?=\s*(?:[?,.;]|$))|"
+    r"(?=\s+(?:would|will|do|does|did|is|was|has|have|had|could|can|cost|say|said|mean|passed|pass)\b))"
 )
+ORDINAL_REF = re.compile(rf"\bthe (latter|former){REFERENT_END}|\bthe (first|second|third|fourth|last){REFERENT_END}", re.I)
 ORDINAL_INDEX = {"first": 0, "former": 0, "second": 1, "third": 2, "fourth": 3, "last": -1, "latter": -1}
 # what an answer names that a later turn can count: bills and laws by number, sections, else names of several words
 LEGISLATION = re.compile(
@@ -86,18 +86,22 @@ LEGISLATION = re.compile(
 )
 
 
+SAME_ITEM = re.compile(r"\s*(?:\(|of\b[^,;()]{0,60}\()\s*")  # "Section 73100 of the 2025 law (P.L. 119-21)"
+
+
 def named_items(text: str) -> list[str]:
     """The things ``text`` names, in order: bills, laws and sections by number (a law cited beside its section is the
     same item: "Section 73100 of the 2025 reconciliation law (P.L. 119-21)"), else names of several words."""
     found = [(m.start(), m.end(), m.group(0)) for m in LEGISLATION.finditer(text)]
-    if len(found) < 2:
+    legislation = len(found) >= 2
+    if not legislation:
         found = [(m.start(), m.start() + len(n), n) for n in name_phrases(text) if (m := re.search(re.escape(n), text))]
         found.sort()
     items: list[tuple[int, int, str]] = []
     for start, end, name in found:
         gap = text[items[-1][1] : start] if items else ""
-        if items and len(gap) <= 60 and not re.search(r"\band\b|[,;]|\bwhile\b|\bwhereas\b", gap):
-            items[-1] = (items[-1][0], end, items[-1][2])  # the same item, named twice
+        if items and legislation and SAME_ITEM.fullmatch(gap):
+            items[-1] = (items[-1][0], end, items[-1][2])  # the law beside its section: one item
         elif name not in (i[2] for i in items):
             items.append((start, end, name))
     return [name for _, _, name in items]

@@ -114,7 +114,7 @@ QUESTION_TYPES: list[tuple[re.Pattern[str], list[AnswerType]]] = [
     (re.compile(r"\bhow much\b", re.I), ["amount", "number"]),
     (
         re.compile(
-            r"\bhow many\b|\bwhat (?:number|count)\b|\b(?:estimated |total |the )?number of\b|\bby what (?:vote|margin|tally)\b|"
+            r"\bhow many\b|\bwhat (?:number|count)\b|\b(?:estimated|total|the|their|its)\s+number of\b|\bby what (?:vote|margin|tally)\b|"
             r"\bhow (?:big|large) (?:is|was|are|were) the (?:fleet|force|"
             r"army|stockpile|arsenal)\b",
             re.I,
@@ -145,7 +145,7 @@ QUESTION_TYPES: list[tuple[re.Pattern[str], list[AnswerType]]] = [
     ),
     (
         re.compile(
-            r"\bwho\b|\bwhose\b|\bwhich (?:\w+ )?(?:officials?|senators?|members?|persons?|people|justices?|judges?|"
+            r"\bwho\b|\bwhose\b|\bwhich (?:\w+ )?(?:officials?|senators?|persons?|people|justices?|judges?|"
             r"monarchs?|kings?|queens?|leaders?|presidents?|speakers?|secretar(?:y|ies)|ministers?|governors?|nominees?|"
             r"lawmakers?|legislators?|representatives?|ambassadors?|generals?|commanders?|chairs?|chairm[ae]n|"
             r"authors?|analysts?|individuals?)\b", re.I

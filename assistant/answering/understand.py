@@ -80,8 +80,8 @@ METADATA_CUES: list[tuple[MetadataField, re.Pattern[str]]] = [
     ("version", re.compile(r"\b(?:which|what) version\b|\bversion number\b|\bhow many versions\b", re.I)),
     (
         "product_type",
-        re.compile(r"\bwhat (?:kind|type|sort) of (?:crs |a )?(?:product|document|publication|brief|report)\b|"
-                   r"\bproduct type\b|\bwhat (?:kind|type|sort) of (?:crs )?(?:product|document|publication)\b", re.I),
+        re.compile(r"\bwhat (?:kind|type|sort) of (?:a |an )?(?:crs )?(?:product|document|publication)\b|"
+                   r"\bwhat (?:kind|type|sort) of (?:a |an )?(?:crs )?(?:brief|report|piece) (?:is|was)\b|\bproduct type\b", re.I),
     ),
     (
         "organisation",
@@ -285,16 +285,19 @@ DIVIDER = re.compile(r"\b(?:versus|vs\.?|compared (?:with|to)|relative to|as opp
 
 
 NAME_AND = " and_ "  # an "and" inside a name ("Fish and Wildlife Service"), kept from the side split
-CAPITAL_AND = re.compile(r"\b([A-Z][\w.'’-]*)\s+and\s+([A-Z][\w.'’-]*)")
+CAPITAL_AND = re.compile(r"\b([A-Z][\w.'’-]*)\s+and\s+([A-Z][\w.'’-]*)(?=\s+([A-Z][\w.'’-]*))")
 
 
 def _protect_names(q: str, titles: list[str]) -> str:
     """``q`` with the "and" of a name the library's titles use ("U.S. Fish and Wildlife Service") marked, so that
-    "the U.S. Fish and Wildlife Service and the U.S. Geological Survey" splits only at the second."""
+    "the U.S. Fish and Wildlife Service and the U.S. Geological Survey" splits only at the second. The name goes on
+    after the "and" ("… Wildlife Service"): "Israel and Iran" in a title "Israel and Iran: …" are still two sides."""
+    if " and " not in q:
+        return q
     lowered = [t.lower() for t in titles]
 
     def mark(m: re.Match[str]) -> str:
-        phrase = f"{m.group(1)} and {m.group(2)}".lower()
+        phrase = f"{m.group(1)} and {m.group(2)} {m.group(3)}".lower()
         return f"{m.group(1)}{NAME_AND}{m.group(2)}" if any(phrase in t for t in lowered) else m.group(0)
 
     return CAPITAL_AND.sub(mark, q)

@@ -202,7 +202,8 @@ class HybridRetriever:
                 for p in passages:
                     if p.brief_id not in texts and len(texts) < ABSENT_PHRASE_BRIEFS:
                         meta = briefs.get(p.brief_id)
-                        texts[p.brief_id] = _searchable(f"{meta.title if meta else ''} {self.store.brief_text(p.brief_id)}")
+                        body = self.store.registry.brief_text(p.brief_id) or ""  # None: deleted meanwhile
+                        texts[p.brief_id] = _searchable(f"{meta.title if meta else ''} {body}")
             if not any(_named_in(phrase, text) for text in texts.values()):
                 return phrase
         return None

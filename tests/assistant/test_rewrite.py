@@ -64,8 +64,9 @@ ANSWER = (
 def test_the_things_an_answer_names_are_counted_once_each() -> None:
     from assistant.answering.rewrite import named_items
 
-    # the law cited beside its section is the same item
+    # the law cited beside its section is the same item; bills in one sentence are not
     assert named_items(ANSWER) == ["Section 73100", "H.R. 1156"]
+    assert named_items("H.R. 1156 passed the House before S. 500 did.") == ["H.R. 1156", "S. 500"]
 
 
 @pytest.mark.parametrize(("question", "resolved"), [
@@ -73,6 +74,7 @@ def test_the_things_an_answer_names_are_counted_once_each() -> None:
     ("What does the first one bar?", "What does Section 73100 bar?"),
     ("When did the latter pass?", "When did H.R. 1156 pass?"),
     ("Which unit gets the first battalion?", "Which unit gets the first battalion?"),  # an ordinal of a noun
+    ("What did the former president say?", "What did the former president say?"),  # "former" as an adjective
 ])
 def test_an_ordinal_reference_is_what_the_previous_answer_named_in_that_place(question: str, resolved: str) -> None:
     from assistant.answering.rewrite import resolve_references

@@ -132,6 +132,8 @@ def test_an_and_inside_a_name_the_library_uses_does_not_split_the_sides() -> Non
     titles = ["U.S. Fish and Wildlife Service FY2027 Budget Request"]
     assert _sides(question, titles) == ["U.S. Fish and Wildlife Service", "U.S. Geological Survey"]
     assert _sides(question) == ["U.S. Fish", "Wildlife Service and the U.S. Geological Survey"]  # no such name known
+    # a title that names both sides ("Israel and Iran: …") does not make them one
+    assert _sides("How do Israel and Iran compare in missile stocks?", ["Israel and Iran: Conflict"]) == ["Israel", "Iran"]
 
 
 def test_a_cost_question_is_not_a_measure_question() -> None:
@@ -247,10 +249,16 @@ def test_a_question_about_a_brief_asks_for_each_field_in_order(question: str, fi
     assert i.kind == "metadata" and i.metadata_fields == fields
 
 
+def test_a_type_of_report_a_law_requires_is_not_a_question_about_a_brief() -> None:
+    assert interpret("What type of report does the law require agencies to file?", [], {}).kind != "metadata"
+
+
 @pytest.mark.parametrize(("question", "types"), [
     ("Which monarch first addressed Congress, and on what date?", ["person", "date"]),
     ("How does Russia's estimated number of deployed warheads compare with the U.S. figure?", ["number"]),
     ("By what vote did the Senate adopt S.Con.Res. 33?", ["number"]),
+    ("Why did a number of states sue?", []),  # "a number of" is not a count asked for
+    ("Which NATO members spend 2% of GDP on defense?", []),  # members may be countries
     ("Which court blocked that policy, and on what date?", ["organisation", "date"]),
 ])
 def test_roles_and_counts_name_their_answer_types(question: str, types: list[str]) -> None:
