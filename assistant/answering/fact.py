@@ -216,8 +216,8 @@ class FactStrategy:
         previous: np.ndarray | None = None,
     ) -> Answer:
         """``match`` is a follow-up's standalone form, which carries the conversation's subject (the retrieval's query
-        vector is its vector; the words it adds count as present in every sentence); ``previous`` the vector of the previous answer,
-        near whose place in the brief a follow-up's sentences score higher."""
+        vector is its vector; the words it adds count as present in every sentence); ``previous`` the vector of the
+        previous answer, near whose place in the brief a follow-up's sentences score higher."""
         t0 = time.perf_counter()
         asked_text = match or question
         if interpretation is None:
