@@ -90,8 +90,8 @@ QUESTION_WORDS = {
 }
 # the noun of "what date", "which year": the kind of answer, not what it is about
 TYPE_NOUN = re.compile(
-    r"\b(what|which)\s+(?:(?:dollar|total|estimated|approximate)\s+)?(?:date|year|day|month|time|amount|number|percentage|"
-    r"share|value|figure|sum)\b",
+    r"\b(what|which)\s+(?:(?:dollar|total|estimated|approximate)\s+)?"
+    r"(?:date|year|day|month|time|amount|number|percentage|share|value|figure|sum)\b",
     re.I,
 )
 
@@ -231,7 +231,8 @@ def stem(word: str) -> str:
 
 
 def content_terms(text: str, drop_question_words: bool = False) -> list[str]:
-    """Stemmed content words (no stopwords; optionally no question scaffolding); a hyphenated word gives its parts too."""
+    """Stemmed content words (no stopwords; optionally no question scaffolding or the noun of "what date"); a
+    hyphenated word gives its parts too."""
     stop = _stopwords()
     out = []
     if drop_question_words:

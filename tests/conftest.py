@@ -165,6 +165,13 @@ def artifacts() -> Iterator[Path]:
     yield ARTIFACTS
 
 
+def assert_quotes_exact(service: Any, answer: Any) -> None:
+    """Every citation quotes its brief exactly at [start:end], and its [n] marker is in the answer text."""
+    for c in answer.citations:
+        assert service.brief_text(c.brief_id)[c.start : c.end] == c.quote
+        assert f"[{c.n}]" in answer.text
+
+
 def require_crs() -> Path:
     if not CRS.is_dir():
         pytest.skip(f"CRS corpus not found at {CRS}")

@@ -1,12 +1,12 @@
 """Comparisons: one part per side ("the XM-30" | "the M-1E3 Abrams"), each cited, as a table in the Answer (the web UI
 and the Markdown export render it as one; the API returns it as structured rows).
 
-The whole question is retrieved, and each side by itself (the question without the other sides' words); the
-candidate sentences of all of them are pooled, and each side gets the best few sentences (``answer.compare_sentences``)
-that name it — the side's own words in the sentence, its heading or its brief's title, words both sides share
-("program", "FY2027") not counting — preferring sentences that carry what the question asks for (its answer types). Many comparisons sit inside one brief (two Speaker elections, two bank categories), so a
-sentence may serve only one side. A side the briefs say nothing about gets an empty row and a sentence saying so: the
-covered part is still answered.
+The whole question is retrieved, and each side by itself (the question without the other sides' words); the candidate
+sentences of all of them are pooled, and each side gets the best few sentences (``answer.compare_sentences``) that
+name it — the side's own words in the sentence, its heading or its brief's title, words both sides share ("program",
+"FY2027") not counting — preferring sentences that carry what the question asks for (its answer types). Many
+comparisons sit inside one brief (two Speaker elections, two bank categories), so a sentence may serve only one side.
+A side the briefs say nothing about gets an empty row and a sentence saying so: the covered part is still answered.
 
 >>> CompareStrategy(settings, builder, briefs).answer(question, retrieve, interpretation).table   # doctest: +SKIP
 """

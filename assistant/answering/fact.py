@@ -143,7 +143,8 @@ class Figure:
             types -= {"number", "amount"}
         elif self.counted and "number" in types and not (self.counted & c.terms and counts(c.text)):
             types.discard("number")  # a figure in a sentence about what is counted ("… about 42,000 remain")
-        if self.counted - {"time"} and any(stem(m.group(1)) in self.counted - {"time"} for m in ORDINAL_OF.finditer(c.text)):
+        counted = self.counted - {"time"}  # "for the first time" is not a count of times
+        if counted and any(stem(m.group(1)) in counted for m in ORDINAL_OF.finditer(c.text)):
             types.add("number")  # "how many ballots did it take?" — "… elected on the fourth ballot"
         if self.measured and not self.measured & c.terms:
             types -= {"amount", "number"}  # "$16.2 billion worth of imports" is not an amount of tariff revenue
@@ -429,13 +430,13 @@ class FactStrategy:
             if chosen:
                 pool = [c for c in pool if c.brief_id == chosen[0].brief_id] or pool
             if not pool:
-                unsaid.append(part.rstrip("?"))
+                unsaid.append(part)
                 continue
             pool = [c for c in pool if c not in chosen] or pool
             best = max(pool, key=lambda c: c.score + asked.coverage(c.terms, own) + (cfg.type_bonus if types else 0.0))
             if best not in chosen:
                 chosen.append(best)
-        unsaid.sort(key=lambda u: next(i for i, a in enumerate(asks) if a[0].rstrip("?") == u))
+        unsaid = [part.rstrip("?") for part in parts if part in unsaid]  # in the order the question asks them
         return chosen, unsaid
 
     def _diverse(self, cands: list[Candidate], k: int, lam: float = 0.7) -> list[Candidate]:

@@ -77,7 +77,9 @@ REFERENT_END = (  # "the second one", "the latter?", "the former would …": not
     r"(?:\s+(?:one|of (?:them|those|these|the two))\b|(?=\s*(?:[?,.;]|$))|"
     r"(?=\s+(?:would|will|do|does|did|is|was|has|have|had|could|can|cost|say|said|mean|passed|pass)\b))"
 )
-ORDINAL_REF = re.compile(rf"\bthe (latter|former){REFERENT_END}|\bthe (first|second|third|fourth|last){REFERENT_END}", re.I)
+ORDINAL_REF = re.compile(
+    rf"\bthe (latter|former){REFERENT_END}|\bthe (first|second|third|fourth|last){REFERENT_END}", re.I
+)
 ORDINAL_INDEX = {"first": 0, "former": 0, "second": 1, "third": 2, "fourth": 3, "last": -1, "latter": -1}
 # what an answer names that a later turn can count: bills and laws by number, sections, else names of several words
 LEGISLATION = re.compile(

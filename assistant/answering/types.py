@@ -114,7 +114,8 @@ QUESTION_TYPES: list[tuple[re.Pattern[str], list[AnswerType]]] = [
     (re.compile(r"\bhow much\b", re.I), ["amount", "number"]),
     (
         re.compile(
-            r"\bhow many\b|\bwhat (?:number|count)\b|\b(?:estimated|total|the|their|its)\s+number of\b|\bby what (?:vote|margin|tally)\b|"
+            r"\bhow many\b|\bwhat (?:number|count)\b|\b(?:estimated|total|the|their|its)\s+number of\b|"
+            r"\bby what (?:vote|margin|tally)\b|"
             r"\bhow (?:big|large) (?:is|was|are|were) the (?:fleet|force|"
             r"army|stockpile|arsenal)\b",
             re.I,
@@ -146,7 +147,8 @@ QUESTION_TYPES: list[tuple[re.Pattern[str], list[AnswerType]]] = [
     (
         re.compile(
             r"\bwho\b|\bwhose\b|\bwhich (?:\w+ )?(?:officials?|senators?|persons?|people|justices?|judges?|"
-            r"monarchs?|kings?|queens?|leaders?|presidents?|speakers?|secretar(?:y|ies)|ministers?|governors?|nominees?|"
+            r"monarchs?|kings?|queens?|leaders?|presidents?|speakers?|secretar(?:y|ies)|ministers?|governors?|"
+            r"nominees?|"
             r"lawmakers?|legislators?|representatives?|ambassadors?|generals?|commanders?|chairs?|chairm[ae]n|"
             r"authors?|analysts?|individuals?)\b", re.I
         ),

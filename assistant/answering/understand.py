@@ -55,7 +55,8 @@ METADATA_CUES: list[tuple[MetadataField, re.Pattern[str]]] = [
     (
         "authors",
         re.compile(
-            r"\b(?:who (?:wrote|authored|are the authors|is the author|prepared)|author(?:s|ed)?\b|(?:written |updated )?by whom\b|"
+            r"\b(?:who (?:wrote|authored|are the authors|is the author|prepared)|author(?:s|ed)?\b|"
+            r"(?:written |updated )?by whom\b|"
             r"written by whom|which (?:[\w.'’-]+ ){0,2}?(?:analysts?|experts?|specialists?|researchers?|people|staff) (?:wrote|authored|prepared))",
             re.I,
         ),
@@ -80,8 +81,11 @@ METADATA_CUES: list[tuple[MetadataField, re.Pattern[str]]] = [
     ("version", re.compile(r"\b(?:which|what) version\b|\bversion number\b|\bhow many versions\b", re.I)),
     (
         "product_type",
-        re.compile(r"\bwhat (?:kind|type|sort) of (?:a |an )?(?:crs )?(?:product|document|publication)\b|"
-                   r"\bwhat (?:kind|type|sort) of (?:a |an )?(?:crs )?(?:brief|report|piece) (?:is|was)\b|\bproduct type\b", re.I),
+        re.compile(
+            r"\bwhat (?:kind|type|sort) of (?:a |an )?(?:crs )?(?:product|document|publication)\b|"
+            r"\bwhat (?:kind|type|sort) of (?:a |an )?(?:crs )?(?:brief|report|piece) (?:is|was)\b|\bproduct type\b",
+            re.I,
+        ),
     ),
     (
         "organisation",
@@ -303,9 +307,12 @@ def _protect_names(q: str, titles: list[str]) -> str:
     return CAPITAL_AND.sub(mark, q)
 
 
+VERB = re.compile(r"\s+(?:would|will|could|can|might|may|do|does|did|is|are|was|were|has|have|had)\b")
+
+
 def _before_verb(text: str) -> str:
     """The noun phrase that opens ``text``: what comes before its verb ("S. 4188 would impose on …" → "S. 4188")."""
-    return re.split(r"\s+(?:would|will|could|can|might|may|do|does|did|is|are|was|were|has|have|had)\b", text, maxsplit=1)[0]
+    return VERB.split(text, maxsplit=1)[0]
 
 
 def _sides(q: str, titles: list[str] | None = None) -> list[str]:

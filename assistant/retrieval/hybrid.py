@@ -184,9 +184,9 @@ class HybridRetriever:
     def _absent_phrase(self, question: str, passages: list[Passage]) -> str | None:
         """A name of several words ("National Flood Insurance Program") that none of the retrieved briefs uses, as a
         phrase (apostrophes and punctuation aside: "Marine Corps' Amphibious Combat Vehicle" names "Marine Corps
-        Amphibious Combat Vehicle") or by its initials, and that no retrieved passage names even in other words (all
-        of them: "the Senate Committee on Armed Services"), when it is much of what is asked: briefs that use its
-        words apart ("flood", "insurance", "program") are not about it."""
+        Amphibious Combat Vehicle") or by its initials, and that no retrieved passage names in other words (its words
+        close together: "the Senate Committee on Armed Services"), when it is much of what is asked: briefs that use
+        its words apart ("flood", "insurance", "program") are not about it."""
         terms = set(content_terms(question, drop_question_words=True))
         if not terms:
             return None

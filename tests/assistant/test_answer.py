@@ -7,12 +7,7 @@ import json
 from click.testing import CliRunner
 
 from assistant.service import BriefsService
-
-
-def _assert_quotes_exact(assistant: BriefsService, answer) -> None:  # type: ignore[no-untyped-def]
-    for c in answer.citations:
-        assert assistant.brief_text(c.brief_id)[c.start : c.end] == c.quote
-        assert f"[{c.n}]" in answer.text
+from tests.conftest import assert_quotes_exact
 
 
 def test_visit_achievements_are_answered_with_exact_citations(assistant: BriefsService) -> None:
@@ -23,7 +18,7 @@ def test_visit_achievements_are_answered_with_exact_citations(assistant: BriefsS
     assert "communication" in text
     assert len(answer.citations) >= 2
     assert all(c.brief_id == "blinkens-visit-to-beijing" for c in answer.citations)
-    _assert_quotes_exact(assistant, answer)
+    assert_quotes_exact(assistant, answer)
     assert [c.n for c in answer.citations] == list(range(1, len(answer.citations) + 1))
 
 

@@ -5,12 +5,7 @@ abstention when the topic is covered but the asked-for fact is not."""
 from __future__ import annotations
 
 from assistant.service import BriefsService
-
-
-def _exact(assistant: BriefsService, answer) -> None:  # type: ignore[no-untyped-def]
-    for c in answer.citations:
-        assert assistant.brief_text(c.brief_id)[c.start:c.end] == c.quote
-        assert f"[{c.n}]" in answer.text
+from tests.conftest import assert_quotes_exact
 
 
 def test_metadata_is_answered_from_the_registry_and_cited_to_the_header(assistant: BriefsService) -> None:
@@ -18,18 +13,18 @@ def test_metadata_is_answered_from_the_registry_and_cited_to_the_header(assistan
     assert answer.kind == "metadata" and not answer.abstained
     assert "Andrew Feickert" in answer.text and "IF99930" in answer.text
     assert answer.citations and "Feickert, Andrew" in answer.citations[0].quote  # the brief's own "Author(s):" line
-    _exact(assistant, answer)
+    assert_quotes_exact(assistant, answer)
     dated = assistant.ask("When was the XM30 In Focus last updated, and what is its report number?")
     assert dated.kind == "metadata" and "February 10, 2026" in dated.text and "IF99930" in dated.text
     assert len(dated.text.split()) <= 60
-    _exact(assistant, dated)
+    assert_quotes_exact(assistant, dated)
 
 
 def test_metadata_without_a_header_cites_the_sentence_naming_the_author(assistant: BriefsService) -> None:
     answer = assistant.ask("Who is the author of the brief on Blinken's visit to Beijing?")
     assert answer.kind == "metadata" and "S. M. Saifee Islam" in answer.text
     assert answer.citations and "S. M. Saifee Islam is a Research Associate" in answer.citations[0].quote  # whole sentence
-    _exact(assistant, answer)
+    assert_quotes_exact(assistant, answer)
 
 
 def test_list_questions_get_the_matching_briefs_newest_first(assistant: BriefsService) -> None:
@@ -38,7 +33,7 @@ def test_list_questions_get_the_matching_briefs_newest_first(assistant: BriefsSe
     ids = [b.brief_id for b in answer.briefs]
     assert ids and ids[0] == "xm30-v2" and "arctic-shipping" not in ids  # newest version only, topic-matched
     assert all(b.citation for b in answer.briefs)
-    _exact(assistant, answer)
+    assert_quotes_exact(assistant, answer)
 
 
 def test_filters_stated_in_words_narrow_a_list(assistant: BriefsService) -> None:
@@ -55,7 +50,7 @@ def test_a_summary_covers_the_named_brief_across_its_sections(assistant: BriefsS
     assert 3 <= len(answer.citations) <= 6
     starts = [c.start for c in answer.citations]
     assert starts == sorted(starts)  # reading order
-    _exact(assistant, answer)
+    assert_quotes_exact(assistant, answer)
 
 
 def test_a_comparison_answers_each_side_in_a_table(assistant: BriefsService) -> None:
@@ -63,7 +58,7 @@ def test_a_comparison_answers_each_side_in_a_table(assistant: BriefsService) -> 
     assert answer.kind == "compare" and len(answer.table) == 2
     assert {b for row in answer.table for b in row.brief_ids} == {"arctic-shipping", "semiconductors"}
     assert all(row.citations for row in answer.table)
-    _exact(assistant, answer)
+    assert_quotes_exact(assistant, answer)
 
 
 def test_a_covered_topic_without_the_asked_for_value_abstains_with_the_reason(assistant: BriefsService) -> None:
@@ -78,7 +73,7 @@ def test_a_fact_answer_leads_with_the_sentence_carrying_the_value(assistant: Bri
     assert answer.kind == "fact" and not answer.abstained
     assert "40 percent" in answer.text.split("[1]")[0]
     assert len(answer.citations) <= 3
-    _exact(assistant, answer)
+    assert_quotes_exact(assistant, answer)
 
 
 def test_the_interpretation_travels_with_the_answer(assistant: BriefsService) -> None:
@@ -108,7 +103,7 @@ def test_a_compound_question_is_answered_part_by_part(assistant: BriefsService) 
     answer = assistant.ask("By how much did the Northern Sea Route cut the voyage to Shanghai, and when do most transits happen?")
     assert answer.kind == "fact" and not answer.abstained
     assert "40 percent" in answer.text and "between July and November" in answer.text
-    _exact(assistant, answer)
+    assert_quotes_exact(assistant, answer)
 
 
 def test_a_part_the_briefs_do_not_answer_is_named(assistant: BriefsService) -> None:
@@ -116,4 +111,4 @@ def test_a_part_the_briefs_do_not_answer_is_named(assistant: BriefsService) -> N
     assert not answer.abstained and "forty vessels" in answer.text
     assert answer.text.endswith("The briefs don't answer “How much does each one cost?”")
     assert answer.interpretation is not None and any("not in the briefs" in n for n in answer.interpretation.notes)
-    _exact(assistant, answer)
+    assert_quotes_exact(assistant, answer)

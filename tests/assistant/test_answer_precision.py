@@ -9,7 +9,7 @@ import pytest
 
 from assistant.models import NOT_STATED
 from assistant.service import BriefsService
-from tests.conftest import ingest_into
+from tests.conftest import assert_quotes_exact, ingest_into
 
 BRIEF = """---
 title: "Coastal Flood Barriers: Funding and Governance"
@@ -71,18 +71,12 @@ def barriers(tmp_path_factory: pytest.TempPathFactory, embedder) -> BriefsServic
     return BriefsService(settings, embedder=embedder)
 
 
-def _exact(service: BriefsService, answer) -> None:  # type: ignore[no-untyped-def]
-    for c in answer.citations:
-        assert service.brief_text(c.brief_id)[c.start : c.end] == c.quote
-        assert f"[{c.n}]" in answer.text
-
-
 def test_a_brief_saying_the_value_is_not_known_is_cited_in_the_abstention(barriers: BriefsService) -> None:
     answer = barriers.ask("How many engineers are assigned to each barrier?")
     assert answer.abstained and answer.text.startswith(NOT_STATED)
     assert len(answer.citations) == 1 and "is not known" in answer.citations[0].quote
     assert "[1]" in answer.text and answer.abstain_reason and "not known" in answer.abstain_reason
-    _exact(barriers, answer)
+    assert_quotes_exact(barriers, answer)
 
 
 def test_a_programme_the_briefs_name_only_word_by_word_is_off_topic(barriers: BriefsService) -> None:
@@ -118,7 +112,7 @@ def test_a_who_question_is_answered_from_a_hyphenated_name(barriers: BriefsServi
     answer = barriers.ask("Who brokered the agreement?")
     assert not answer.abstained
     assert "Norway-brokered" in answer.text.split("[1]")[0]
-    _exact(barriers, answer)
+    assert_quotes_exact(barriers, answer)
 
 
 def test_a_follow_up_is_answered_by_what_it_asks_not_by_the_conversation_words(barriers: BriefsService) -> None:
@@ -130,7 +124,7 @@ def test_a_follow_up_is_answered_by_what_it_asks_not_by_the_conversation_words(b
     assert not answer.abstained
     assert "public consultation" in answer.text
     assert "800 million" not in answer.text and "1.2 billion" not in answer.text  # the conversation's words
-    _exact(barriers, answer)
+    assert_quotes_exact(barriers, answer)
 
 
 def test_a_cited_near_miss_renders_its_citation_in_the_web_chat(barriers: BriefsService) -> None:
@@ -163,4 +157,4 @@ def test_a_sentence_that_refers_back_is_about_what_the_sentence_before_names(bar
     assert stem("euros") in next(c for t, c in cands.items() if t.startswith("This recall was")).before  # "This …"
     answer = barriers.ask(question)
     assert not answer.abstained and "4 million euros" in answer.text
-    _exact(barriers, answer)
+    assert_quotes_exact(barriers, answer)
