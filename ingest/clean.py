@@ -44,6 +44,10 @@ EMPHASIS = re.compile(r"(\*\*|__|(?<!\w)\*(?!\s)|(?<!\s)\*(?!\w))")
 HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 DISCLAIMER = re.compile(r"^\s*Disclaimer:\s*$", re.I)
 SPACES = re.compile(r"[ \t\u00a0]+")
+# what may follow a link's text glued to it as part of the same word ("[report](…)s", "[interfere](…)d"); any other
+# word glued to a link lost its space in the page's conversion ("[S. 4017](…)would")
+SUFFIXES = frozenset({"s", "es", "d", "ed", "ing", "er", "ers", "ly", "n", "ness", "ment", "ments"})
+BROKEN_BOLD = re.compile(r"\*{4,}")  # "**Honorable Discharge****.******Servicemembers": markup left between words
 
 
 @dataclass
@@ -166,17 +170,23 @@ def _paragraphs(body: str, fields: list[str] | None = None) -> list[str]:
 
 def _unlink(m: re.Match[str]) -> str:
     """A link's text without its markup, with the space the rendered page showed where the text touches a word
-    ("theDepartment" from "the[Department](…)", "uraniumstockpile" from "uranium[stockpile](…)")."""
+    ("theDepartment" from "the[Department](…)", "uraniumstockpile" from "uranium[stockpile](…)", "4017would" from
+    "[S. 4017](…)would"); a suffix stays glued ("[report](…)s")."""
     text, line = m.group(1), m.string
     before = line[m.start() - 1] if m.start() > 0 else " "
     after = line[m.end()] if m.end() < len(line) else " "
     lead = " " if text[:1].isalnum() and before.isalnum() else ""
-    trail = " " if text[-1:].isalnum() and (after.isupper() or after.isdigit()) else ""  # "…)s" is a suffix
+    glued = re.match(r"[a-z]+", line[m.end():])
+    trail = " " if text[-1:].isalnum() and (
+        after.isupper() or after.isdigit() or (glued is not None and glued.group() not in SUFFIXES)
+    ) else ""
     return f"{lead}{text}{trail}"
 
 
 def _inline(line: str) -> str:
     line = IMAGE.sub("", line)
+    # runs of asterisks left between words by a broken conversion: none before punctuation, else a space
+    line = BROKEN_BOLD.sub(lambda m: "" if m.string[m.end():m.end() + 1] in ".,;:)" else " ", line)
     line = re.sub(r"(?<=\w)_{2,}(?=\w)", " ", line)  # "_Optionally____manned_": the page showed a space
     line = re.sub(r"(?<!\w)_(?=\w)|(?<=\w)_(?!\w)", "", line)  # _italic_ markup
     for link in LINKS:

@@ -59,7 +59,7 @@ Embedded = list[tuple[np.ndarray, dict[str, SentenceVectors]]]  # per brief of a
 
 # bump when cleaning or chunking changes, so every brief is re-ingested (5: PDF page maps; 6: a block that runs into
 # the disclaimer keeps its lines before it, sentence spans of wrapped paragraphs)
-PIPELINE_VERSION = "6"
+PIPELINE_VERSION = "7"
 HEADER_TOKENS = 32  # room for "title / section" prepended to each chunk for embedding
 BRIEF_ID = re.compile(r"^\w[\w.-]{0,127}$")  # what the HTTP routes accept as {brief_id}: no '/', no ':'
 

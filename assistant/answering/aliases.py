@@ -15,6 +15,15 @@ from assistant.text import content_terms, stem, words
 ACRONYM = re.compile(r"((?:[A-Z][\w’'-]*(?:\s+(?:of|and|for|the|on|in|to|&))*\s+){1,7}[A-Z][\w’'-]*)\s+\(([A-Z][A-Za-z0-9&]{1,9}(?: [A-Z][A-Za-z0-9&]{1,9})?)\)")
 
 
+# abbreviations every reader knows, which briefs use without defining them ("the U.S." / "the United States")
+COMMON: dict[str, frozenset[str]] = {
+    abbreviation: frozenset(content_terms(name))
+    for abbreviation, name in (("U.S.", "United States"), ("U.K.", "United Kingdom"), ("U.N.", "United Nations"),
+                               ("EU", "European Union"))
+    for abbreviation in content_terms(abbreviation)
+}
+
+
 def acronyms(text: str) -> dict[str, frozenset[str]]:
     """The acronyms a text defines, as ``{acronym term: expansion terms}``. An acronym counts only when its letters
     are the initials of the words just before it ("Space Force (USSF)" does not define USSF from "Space Force")."""

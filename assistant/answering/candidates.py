@@ -17,7 +17,7 @@ from typing import Protocol
 
 import numpy as np
 
-from assistant.answering.aliases import acronyms, with_aliases
+from assistant.answering.aliases import COMMON, acronyms, with_aliases
 from assistant.answering.types import AnswerType, types_in
 from assistant.models import BriefMeta, Citation, Passage, Retrieval, SentenceVectors
 from assistant.protocols import Embedder
@@ -39,7 +39,10 @@ KEY_VALUE = re.compile(r"^[A-Z][\w ().,'’/&-]{0,40}:\s+\S")  # "Report No.: IF
 BIBLIOGRAPHY = re.compile(
     r"^(?:see )?(?:CRS (?:Report|In Focus|Insight|Legal Sidebar|Video|Testimony)\s+[A-Z]{0,3}\d|For (?:more|further|additional) "
     r"(?:information|detail|background|discussion)|https?://)|\bet al\.,|\(Washington, DC:|\b(?:accessed|retrieved) (?:on )?"
-    r"[A-Z][a-z]+ \d",
+    r"[A-Z][a-z]+ \d"
+    # a sentence that only points elsewhere: "(For a visual of … see CRS Infographic IG10053 …)", "For more on X, see …"
+    r"|^\(?For (?:a |an |the )?(?:more|further|additional|visual|map|list|overview|discussion|history|analysis|"
+    r"summary|background|details?|information|illustration|comparison)\b[^.]*?\bsee\b",
     re.I,
 )
 LIST_STEM = re.compile(
@@ -111,7 +114,9 @@ def answer_like(text: str, section: str | None) -> bool:
         or "|" in body
         or body.endswith("?")
         or body == section
-        or (section and body.startswith(section + " "))
+        # a heading glued to its first sentence ("Background The Army …"), not a sentence that starts with the
+        # heading's words ("The eastern lock cost …" under "The eastern lock")
+        or (section and body.startswith(section + " ") and body[len(section) + 1 : len(section) + 2].isupper())
     ):
         return False
     if CAPTION.match(body) or KEY_VALUE.match(body) or META_SENTENCE.match(body) or BIBLIOGRAPHY.search(body):
@@ -158,8 +163,9 @@ class CandidateBuilder:
         chosen = list(range(len(retrieval.passages))) if passages is None else passages
         top = max((retrieval.passages[i].score for i in chosen), default=1.0) or 1.0
         vectors = self.sentence_vectors([retrieval.passages[i] for i in chosen])
-        aliases: dict[str, frozenset[str]] = {}
-        for p in retrieval.passages:
+        aliases: dict[str, frozenset[str]] = dict(COMMON)
+        for p in retrieval.passages:  # a brief defines its acronyms in its title or text ("… Survey (USGS) FY2027 …")
+            aliases.update(acronyms(p.title))
             aliases.update(acronyms(p.text))
         out: list[Candidate] = []
         seen: set[str] = set()

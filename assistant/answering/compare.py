@@ -6,6 +6,8 @@ sentences of all of them are pooled, and each side gets the best few sentences (
 name it — the side's own words in the sentence, its heading or its brief's title, words both sides share ("program",
 "FY2027") not counting — preferring sentences that carry what the question asks for (its answer types). Many
 comparisons sit inside one brief (two Speaker elections, two bank categories), so a sentence may serve only one side.
+A question that asks several things of each side ("…: what did each cost, and how big was the average credit per
+recipient?") is decomposed: each side is also retrieved by each part, and gets first the best sentence for each part.
 A side the briefs say nothing about gets an empty row and a sentence saying so: the covered part is still answered.
 
 >>> CompareStrategy(settings, builder, briefs).answer(question, retrieve, interpretation).table   # doctest: +SKIP
@@ -13,11 +15,12 @@ A side the briefs say nothing about gets an empty row and a sentence saying so: 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from assistant.answering.abstain import BriefsFn, abstention
 from assistant.answering.candidates import Candidate, CandidateBuilder, Weights, equal_weights
 from assistant.answering.compose import Cited, reading_order
+from assistant.answering.types import part_types, question_parts
 from assistant.models import Answer, ComparisonRow, Interpretation, Passage, Retrieval
 from assistant.settings import Settings
 from assistant.text import content_terms, jaccard
@@ -56,7 +59,10 @@ class CompareStrategy:
     def answer(self, question: str, retrieve: Retrieve, interpretation: Interpretation, match: str | None = None) -> Answer:
         asked = match or question
         sides = interpretation.sides
+        parts = _parts(asked, sides)
         retrievals = [retrieve(asked)] + [retrieve(side_query(asked, sides, i)) for i in range(len(sides))]
+        if len(parts) > 1:  # "what did each cost, and how big was the average credit": each side by each part too
+            retrievals += [retrieve(f"{side} {part}") for side in sides for part, _, _ in parts]
         merged = _pool(retrievals)
         if all(r.low_confidence for r in retrievals):
             return self._abstain(question, merged, interpretation, retrievals[0].low_confidence or "nothing retrieved")
@@ -71,22 +77,24 @@ class CompareStrategy:
         rows: list[ComparisonRow] = []
         for i, (side, distinct) in enumerate(zip(sides, names, strict=True)):
             others = set().union(*(n for j, n in enumerate(names) if j != i))
-            chosen = self._side(cands, merged, distinct, others, types, dims, used)
+            chosen = self._side(cands, merged, distinct, others, types, dims, used, parts)
             used |= {id(c) for c in chosen}
             text = " ".join(cited.sentence(c) for c in chosen)
             rows.append(ComparisonRow(side=side, text=text, citations=[cited.cite(c) for c in chosen],
                                       brief_ids=list(dict.fromkeys(c.brief_id for c in chosen))))
         if not any(row.text for row in rows):
             return self._abstain(question, merged, interpretation, "no sentence names either side")
-        parts = [f"{row.side}: {row.text}" if row.text else f"{row.side}: the briefs say nothing about this." for row in rows]
-        return Answer(question=question, text="\n".join(parts), citations=cited.citations, passages=merged.passages,
+        lines = [f"{row.side}: {row.text}" if row.text else f"{row.side}: the briefs say nothing about this." for row in rows]
+        return Answer(question=question, text="\n".join(lines), citations=cited.citations, passages=merged.passages,
                       query=asked, answerer=self.name, kind="compare", interpretation=interpretation, table=rows,
                       confidence=round(merged.confidence, 4))
 
     def _side(self, cands: list[Candidate], merged: Retrieval, distinct: set[str], others: set[str], types: set[str],
-              dims: set[str], used: set[int]) -> list[Candidate]:
+              dims: set[str], used: set[int], parts: Sequence[Part] = ()) -> list[Candidate]:
         """The side's best sentences: they name it (in the sentence, or half as much in its heading or title), carry
-        what is asked (its types) and, other things equal, are about this side alone."""
+        what is asked (its types) and, other things equal, are about this side alone. A question asking several
+        things of each side ("what did each cost, and how big was the average credit?") gets first the best sentence
+        for each thing: one carrying the part's type, naming most of its words."""
         named = []
         for c in cands:
             if id(c) in used:
@@ -102,7 +110,14 @@ class CompareStrategy:
         named.sort(key=lambda sc: -sc[0])
         per_side = self.settings.answer.compare_sentences
         chosen: list[Candidate] = []
+        for _, own, wanted in parts:
+            fits = [(value + len(own & c.terms) / max(1, len(own)), c) for value, c in named
+                    if c not in chosen and (not wanted or c.types & wanted) and (own & c.terms or wanted)]
+            if fits and (not chosen or max(fits, key=lambda f: f[0])[1].brief_id == chosen[0].brief_id):
+                chosen.append(max(fits, key=lambda f: f[0])[1])
         for value, c in named:
+            if c in chosen:
+                continue
             if len(chosen) >= per_side + 1:
                 break
             if chosen and (c.brief_id != chosen[0].brief_id or value < 0.8 * named[0][0]
@@ -118,6 +133,24 @@ class CompareStrategy:
         answer = abstention(question, retrieval, reason, self.name)
         answer.kind, answer.interpretation = "compare", interpretation
         return answer
+
+
+Part = tuple[str, set[str], set[str]]  # a part of the question: its text without the sides, its own words, its types
+
+
+def _parts(asked: str, sides: list[str]) -> list[Part]:
+    """What a comparison asks of each side, when it asks several things ("…: what did each cost, and how big was
+    the average credit per recipient?"): each part without the sides' words, its own words and answer types."""
+    pieces = question_parts(asked)
+    if len(pieces) < 2:
+        return []
+    named = set().union(*(set(content_terms(s)) for s in sides))
+    out: list[Part] = []
+    for piece in pieces:
+        piece = piece.rsplit(":", 1)[-1].strip()  # "Compare X and Y in 2023: what did each cost" asks the last bit
+        own = set(content_terms(piece, drop_question_words=True)) - named - {"compar", "each", "both", "differ"}
+        out.append((piece, own, set(part_types(piece))))
+    return out
 
 
 def side_query(asked: str, sides: list[str], i: int) -> str:

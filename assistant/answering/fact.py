@@ -46,6 +46,7 @@ from assistant.answering.types import (
     part_types,
     question_part,
     question_parts,
+    values_in,
 )
 from assistant.answering.understand import interpret
 from assistant.models import NOT_STATED, Answer, Interpretation, Retrieval, StreamEvent
@@ -175,6 +176,9 @@ def _unanswered(part: str) -> str:
     if len(part.split()) <= 2:
         return f"The briefs don't say {part.lower()}."
     return f"The briefs don't answer “{part[:1].upper()}{part[1:]}?”"
+
+
+QUANTITIES: set[AnswerType] = {"amount", "percent", "number", "duration", "date"}
 
 
 def _gain(c: Candidate, missing_types: set[AnswerType], missing_focus: set[str], focus: set[str]) -> float:
@@ -423,6 +427,17 @@ class FactStrategy:
                 and (not types or (_new_names(c, figure.restrict(c), stated) & types and self._unit_ok(c, per_unit)))
             ]
             asks.append((part, types, pool, own))
+        # one sentence that gives a quantity for every part asking for one ("31 exploration contracts, of which 17 are in
+        # the CCZ") answers them together, when it is nearly as good as the best of any of them
+        valued = [a for a in asks if a[1]]
+        if len(valued) > 1 and all(a[1] <= QUANTITIES for a in valued):  # names abound in long sentences
+            both = [c for c in valued[0][2] if all(c in a[2] and values_in(c.text, a[1]) for a in valued)
+                    and len(values_in(c.text, set().union(*(a[1] for a in valued)))) >= len(valued)]
+            top = max((c.score for a in valued for c in a[2]), default=0.0)
+            joint = max(both, key=lambda c: c.score, default=None)
+            if joint is not None and joint.score >= cfg.follow_ratio * top:
+                chosen.append(joint)
+                asks = [a for a in asks if not a[1]]
         # the parts that ask for a value first (their sentences are fewer), then those that ask for a description,
         # from a sentence no other part took when there is one ("What would H.R. 1156 do, and by what vote did it
         # pass?": the vote's sentence, then another about the bill)

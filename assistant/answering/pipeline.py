@@ -178,8 +178,9 @@ class AnswerPipeline:
         return None if last is None else self.embedder.embed([last.content[:2000]])[0]
 
     def _prior_briefs(self, turns: list[Turn], filters: Filters, mode: Mode) -> list[str]:
-        """The briefs the conversation was about: those the last answer cited, or else the brief that best answers the
-        last question asked."""
+        """The briefs the conversation was about: those the last answer cited, or else the brief that best matches the
+        last question asked together with the answer it got (the answer says which brief it came from: "MAP shares
+        the cost of overseas marketing …" is the farm bill primer's, though a USDA overview names the program too)."""
         for t in reversed(turns):
             if t.role == "assistant" and t.brief_ids:
                 return list(t.brief_ids)
@@ -188,7 +189,8 @@ class AnswerPipeline:
             return []
         last = users[-1]
         earlier = turns[: turns.index(last)]
-        retrieval = self.retriever.retrieve(rewrite(last.content, earlier, None), filters, 5, mode)
+        reply = next((t.content for t in turns[turns.index(last) + 1 :] if t.role == "assistant"), "")
+        retrieval = self.retriever.retrieve(f"{rewrite(last.content, earlier, None)} {reply}".strip(), filters, 5, mode)
         if retrieval.low_confidence or not retrieval.passages:
             return []
         return [retrieval.passages[0].brief_id]

@@ -51,7 +51,8 @@ PATTERNS: dict[AnswerType, re.Pattern[str]] = {
     # a count or quantity: not a year, not a bill, law, section or fiscal-year label
     "number": re.compile(
         rf"(?<![$€£¥.\d§-])(?<!FY)(?<!P\.L\. )(?<!H\.R\. )(?<!S\. )(?<!No\. )(?<!Section )(?<!section )(?<!§ )"
-        rf"\b(?!(?:19|20)\d{{2}}\b){NUM}\b(?!\s?(?:%|percent))(?!-\d)|{NUMBER_WORD}|"
+        rf"\b(?!(?:19|20)\d{{2}}\b){NUM}\b(?!\s?(?:%|percent|U\.S\.C\.|C\.F\.R\.|CFR\b|Stat\.))(?!-\d)|{NUMBER_WORD}|"
+        r"\b(?:once|twice)\b|"
         r"\b(?:vote|tally|margin) of \d{1,3}[-–]\d{1,3}\b|\b\d{1,3}[-–]\d{1,3} (?:vote|margin)\b"  # "a vote of 50-48"
     ),
     "person": re.compile(
@@ -286,13 +287,19 @@ def measured_of(question: str) -> list[str]:
     return [] if found[-1].lower() in MONEY_WORDS or found[-1].lower() in ("the", "a", "an", "it", "they") else found
 
 
+SUBORDINATE_WHEN = re.compile(r"\b(?:what|how|which|who|whom|whose|where|why)\b[^,;?]*?\s(when)\b", re.I)
+
+
 def expected_types(question: str) -> list[AnswerType]:
     """The value types the question asks for, in the order it asks for them ([] for why/what/how-does questions that
     want a description). Every interrogative counts ("Who brokered the ceasefire, and how long was it meant to last?"
     → organisation, person, place, duration); where two patterns match the same words the earlier one in
     ``QUESTION_TYPES`` wins ("how much … cost" is an amount, not a quantity)."""
     question = question_part(question)
-    claimed: list[tuple[int, int, list[AnswerType]]] = []
+    # a "when" inside a clause that already asks something sets a condition ("what will the rate be when it does?")
+    claimed: list[tuple[int, int, list[AnswerType]]] = [
+        (m.start(1), m.end(1), []) for m in SUBORDINATE_WHEN.finditer(question)
+    ]
     for pattern, types in QUESTION_TYPES:
         for m in pattern.finditer(question):
             if not any(m.start() < end and start < m.end() for start, end, _ in claimed):
@@ -316,6 +323,25 @@ def types_in(sentence: str) -> set[AnswerType]:
     found = {t for t, pattern in PATTERNS.items() if pattern.search(sentence)}
     if "amount" in found or "percent" in found:
         found.add("number")
+    return found
+
+
+REFERENCE = re.compile(r"\b(?:Figure|Table|Section|Title|Chapter|Part|Appendix|§)\s*[A-Z]?-?\d+[\w.-]*", re.I)
+
+
+def values_in(sentence: str, wanted: set[AnswerType]) -> set[str]:
+    """The distinct values of the ``wanted`` types the sentence gives ("31 exploration contracts, of which 17 …" → {"31",
+    "17"}); references to a figure, table or section are not values, and a count is not read inside a date, a
+    percentage or a duration."""
+    text = REFERENCE.sub(" ", sentence)
+    found: set[str] = set()
+    for kind in wanted:
+        rest = text
+        if kind == "number":
+            rest = VAGUE_COUNT.sub(" ", rest)
+            for other in ("duration", "percent", "date", "amount"):
+                rest = PATTERNS[other].sub(" ", rest)
+        found |= {m.group().strip() for m in PATTERNS[kind].finditer(rest)}
     return found
 
 

@@ -1,6 +1,6 @@
 """Acronyms a brief defines match their expansion in either direction."""
 
-from assistant.answering.aliases import acronyms, with_aliases
+from assistant.answering.aliases import COMMON, acronyms, with_aliases
 from assistant.text import content_terms
 
 
@@ -30,3 +30,9 @@ def test_aliases_match_both_ways():
     assert "cso" in with_aliases(terms("the chief of space operations said"), aliases)
     assert {"chief", "space"} <= with_aliases(terms("the CSO said"), aliases)
     assert with_aliases(terms("the budget grew"), aliases) == terms("the budget grew")
+
+
+def test_abbreviations_every_reader_knows_match_without_a_definition():
+    assert {"unit", "state"} <= with_aliases(terms("the U.S. has about 1,770 warheads"), COMMON)
+    assert "u.s." in with_aliases(terms("the United States has about 1,770 warheads"), COMMON)
+    assert "u.s." not in with_aliases(terms("each state has one unit"), {})

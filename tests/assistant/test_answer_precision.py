@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 
+from assistant.answering.candidates import answer_like
 from assistant.models import NOT_STATED
 from assistant.service import BriefsService
 from tests.conftest import assert_quotes_exact, ingest_into
@@ -158,3 +159,105 @@ def test_a_sentence_that_refers_back_is_about_what_the_sentence_before_names(bar
     answer = barriers.ask(question)
     assert not answer.abstained and "4 million euros" in answer.text
     assert_quotes_exact(barriers, answer)
+
+
+HARBOURS = """---
+title: "Harbour Locks: Contracts and Costs"
+authors: ["Ines Alvarez"]
+organisation: Delta Policy Institute
+date: 2025-09-12
+---
+# Harbour Locks: Contracts and Costs
+
+## Contracts
+
+The port authority signed 6 lock contracts for the western harbour (Figure 2). To date, the port authority has
+signed 14 lock contracts, of which 6 are for the western harbour. (For a map of the lock sites, see the institute's
+brief on harbour defence, DP-12.)
+
+## The eastern lock
+
+The eastern lock cost 310 million euros. Its gates were replaced after a storm in 2021.
+
+The eastern lock opened to shipping in April 2019.
+
+## The western lock
+
+The western lock is to open to shipping in 2029.
+
+Engineers estimate that the western lock will cost 950 million euros. Each of the western lock's pumps will cost
+2 million euros. The western lock's design contract cost 40 million euros. Operating the western lock will cost
+shippers a toll of 3 euros per tonne.
+"""
+
+
+@pytest.fixture(scope="module")
+def harbours(tmp_path_factory: pytest.TempPathFactory, embedder) -> BriefsService:  # type: ignore[no-untyped-def]
+    root = tmp_path_factory.mktemp("harbours")
+    folder = root / "briefs"
+    folder.mkdir()
+    (folder / "harbour-locks.md").write_text(HARBOURS, encoding="utf-8")
+    return BriefsService(ingest_into(root / "data", folder, embedder), embedder=embedder)
+
+
+def test_one_sentence_giving_every_asked_quantity_answers_the_parts_together(harbours: BriefsService) -> None:
+    answer = harbours.ask("How many lock contracts has the port authority signed, and how many of them are for the western harbour?")
+    assert not answer.abstained
+    assert "14 lock contracts, of which 6" in answer.text
+    assert "(Figure 2)" not in answer.text  # a sentence giving only one of the two counts adds nothing
+    assert_quotes_exact(harbours, answer)
+
+
+def test_a_sentence_that_only_points_elsewhere_is_not_an_answer() -> None:
+    assert not answer_like("(For a map of the lock sites, see the institute's brief on harbour defence, DP-12.)", None)
+    assert not answer_like("For more on proposals to condition funding, see CRS In Focus IF12345.", None)
+    assert answer_like("For the first time, the port authority signed a contract with a foreign builder.", None)
+
+
+def test_a_comparison_asking_two_things_of_each_side_answers_both_for_each(harbours: BriefsService) -> None:
+    answer = harbours.ask("Compare the eastern lock and the western lock: what did each cost, and when does each open?")
+    assert answer.kind == "compare" and answer.table and len(answer.table) == 2
+    eastern, western = answer.table
+    assert "310 million euros" in eastern.text and "April 2019" in eastern.text
+    assert "950 million euros" in western.text and "2029" in western.text
+
+
+PORT_BRIEFS = {
+    "dredging.md": """---
+title: "Small Port Dredging Grants"
+organisation: Delta Policy Institute
+date: 2025-03-01
+---
+# Small Port Dredging Grants
+
+The fund pays for dredging at small ports whose channels silt up every winter. It receives 5 million euros per year
+from the ministry, and a port may apply once every three years.
+""",
+    "overview.md": """---
+title: "The Harbour Fund and Other Port Programs: An Overview"
+organisation: Delta Policy Institute
+date: 2025-04-01
+---
+# The Harbour Fund and Other Port Programs: An Overview
+
+The Harbour Fund is one of several port programs the ministry runs. The ministry's port budget is 90 million euros
+per year, most of it for the large container terminals. The Harbour Fund, the Ferry Fund and the Quay Fund are
+reviewed every five years.
+""",
+}
+
+
+def test_a_follow_up_stays_on_the_brief_the_previous_answer_came_from(tmp_path, embedder) -> None:  # type: ignore[no-untyped-def]
+    folder = tmp_path / "briefs"
+    folder.mkdir()
+    for name, text in PORT_BRIEFS.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    service = BriefsService(ingest_into(tmp_path / "data", folder, embedder), embedder=embedder)
+    history = [  # a client that sends no cited brief ids: the answer's words say where it came from
+        {"role": "user", "content": "What does the Harbour Fund do?"},
+        {"role": "assistant", "content": "It pays for dredging at small ports whose channels silt up every winter."},
+    ]
+    answer = service.ask("How much does it get each year?", history=history)
+    assert not answer.abstained
+    assert "5 million euros" in answer.text and "90 million" not in answer.text
+    assert {c.brief_id for c in answer.citations} == {"dredging"}

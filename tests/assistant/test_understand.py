@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 
-from assistant.answering.types import expected_types, part_types, question_parts, types_in
+from assistant.answering.types import expected_types, part_types, question_parts, types_in, values_in
 from assistant.answering.understand import interpret
 from assistant.models import BriefMeta
 from assistant.text import content_terms, name_phrases, sentence_spans, stem
@@ -60,6 +60,10 @@ def test_questions_are_classified_by_kind(question: str, kind: str) -> None:
     ("How many nonprofits applied for grant funding in FY2025?", ["number"]),
     ("How did funding for the program change?", ["amount"]),
     ("How much is Iran charging ships per transit?", ["amount"]),
+    # a "when" that sets a condition inside a question asks for no date
+    ("How much did the barrier cost when it was built?", ["amount"]),
+    ("What share of the fleet will be electric when the plan ends?", ["percent"]),
+    ("Which unit gets the first battalion, and when?", ["organisation", "date"]),
 ])
 def test_expected_answer_types(question: str, types: list[str]) -> None:
     assert expected_types(question) == types
@@ -68,6 +72,17 @@ def test_expected_answer_types(question: str, types: list[str]) -> None:
 def test_sentence_types_ignore_years_bills_and_sections_as_counts() -> None:
     assert "number" not in types_in("The FY2026 NDAA (P.L. 119-60, §401) passed in 2025.")
     assert {"amount", "number", "date"} <= types_in("The Army requested $1.6 billion in FY2027 for 19 vehicles.")
+    assert "number" not in types_in("FDA must report to Congress under FSMA (21 U.S.C. §350l-1) on its use.")
+    assert "number" in types_in("FDA has used its mandatory recall authority once, in 2018.")
+
+
+def test_the_values_a_sentence_gives_leave_out_references_and_dates() -> None:
+    assert values_in("To date, the ISA has issued 31 contracts, of which 17 are in the CCZ (Figure 3).", {"number"}) == {
+        "31",
+        "17",
+    }
+    assert values_in("The ISA has issued 17 contracts in the CCZ since 2001 (Figure 3).", {"number"}) == {"17"}
+    assert values_in("It cost $1.2 billion, 40% more than in FY2024.", {"amount", "percent"}) == {"$1.2 billion", "40%"}
 
 
 def test_filters_come_only_from_phrases_that_name_the_briefs() -> None:

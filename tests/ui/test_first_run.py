@@ -64,7 +64,11 @@ def test_every_help_shows_an_example(command: list[str]) -> None:
         ("According to the[Department](https://x.gov) of Energy, it grew.", "According to the Department of Energy"),
         ("It holds enriched uranium[stockpile](https://x.gov/s) reserves.", "uranium stockpile reserves"),
         ("See the [report](https://x.gov/r)s findings.", "reports findings"),  # a suffix stays glued
+        ("[S. 4017](https://x.gov/b)would add language.", "S. 4017 would add language"),
+        ("Judges [agreed](https://x.gov/a)to stay it.", "agreed to stay it"),
+        ("- 1. **Honorable Discharge****.******Servicemembers who", "Honorable Discharge. Servicemembers who"),
+        ("2. **General (Under********Honorable Conditions)", "General (Under Honorable Conditions)"),
     ],
 )
-def test_link_text_gets_the_space_the_page_showed(markdown: str, expected: str) -> None:
+def test_link_text_and_broken_markup_get_the_space_the_page_showed(markdown: str, expected: str) -> None:
     assert expected in clean_text(markdown, "md").text
