@@ -41,8 +41,7 @@ BIBLIOGRAPHY = re.compile(
     r"(?:information|detail|background|discussion)|https?://)|\bet al\.,|\(Washington, DC:|\b(?:accessed|retrieved) (?:on )?"
     r"[A-Z][a-z]+ \d"
     # a sentence that only points elsewhere: "(For a visual of … see CRS Infographic IG10053 …)", "For more on X, see …"
-    r"|^\(?For (?:a |an |the )?(?:more|further|additional|visual|map|list|overview|discussion|history|analysis|"
-    r"summary|background|details?|information|illustration|comparison)\b[^.]*?\bsee\b",
+    r"|^\(?For\b[^.;]{0,160}?,\s*see\b",
     re.I,
 )
 LIST_STEM = re.compile(
@@ -175,16 +174,19 @@ class CandidateBuilder:
             section = set(content_terms(p.section or "")) - title
             section_match = bool(section & (q_terms | cues))
             para_start, nth = -2, 0
-            previous = ""
+            previous = referent = ""
             for (s, e), vec in zip(sv.spans, sv.vectors, strict=True):
                 start_of_para = p.text.rfind("\n\n", 0, s)
                 nth = nth + 1 if start_of_para == para_start else 0
                 if start_of_para != para_start:
-                    previous = ""
+                    previous = referent = ""
                 para_start = start_of_para
                 raw = p.text[s:e]
                 text = raw.strip()
-                before, previous = previous, text
+                # what a sentence that refers back is about: the sentence before, and what that one referred back to
+                # ("S. 4017 would add …. It would also prohibit …. These prohibitions would be enforced …")
+                before = f"{previous} {referent}" if previous and REFERS_BACK.search(text) else ""
+                previous, referent = text, before
                 if _in_table(p.text, s, e):
                     continue  # a cell of a table row ("General purposes (P.L. 119-75, Election Security Grants)")
                 if not answer_like(text, p.section) or text in seen or _header_line(text, p.title):
@@ -210,7 +212,7 @@ class CandidateBuilder:
                         section_match,
                         vec,
                         types=types_in(text),
-                        before=frozenset(content_terms(before)) if before and REFERS_BACK.search(text) else frozenset(),
+                        before=frozenset(content_terms(before)),
                     )
                 )
         if out:

@@ -100,7 +100,9 @@ class CompareStrategy:
             if id(c) in used:
                 continue
             p = merged.passages[c.passage]
-            context = c.terms | set(content_terms(p.title)) | set(content_terms(p.section or ""))
+            # its heading, its brief's title and, for a sentence that refers back ("These prohibitions would …"),
+            # the sentence before it say what it is about
+            context = c.terms | set(content_terms(p.title)) | set(content_terms(p.section or "")) | c.before
             hits = len(distinct & c.terms) + 0.5 * len(distinct & (context - c.terms))
             if hits >= 0.5 * len(distinct):
                 bonus = TYPE_BONUS if c.types & types else 0.0

@@ -427,12 +427,13 @@ class FactStrategy:
                 and (not types or (_new_names(c, figure.restrict(c), stated) & types and self._unit_ok(c, per_unit)))
             ]
             asks.append((part, types, pool, own))
-        # one sentence that gives a quantity for every part asking for one ("31 exploration contracts, of which 17 are in
-        # the CCZ") answers them together, when it is nearly as good as the best of any of them
+        # one sentence that gives a quantity for every part asking for one, one each ("31 exploration contracts, of
+        # which 17 are in the CCZ"), answers them together when it is nearly as good as the best of any of them; a
+        # breakdown ("272,000 good, 310,000 fair and 42,000 poor") does not say which of its figures is the total
         valued = [a for a in asks if a[1]]
         if len(valued) > 1 and all(a[1] <= QUANTITIES for a in valued):  # names abound in long sentences
             both = [c for c in valued[0][2] if all(c in a[2] and values_in(c.text, a[1]) for a in valued)
-                    and len(values_in(c.text, set().union(*(a[1] for a in valued)))) >= len(valued)]
+                    and len(values_in(c.text, set().union(*(a[1] for a in valued)))) == len(valued)]
             top = max((c.score for a in valued for c in a[2]), default=0.0)
             joint = max(both, key=lambda c: c.score, default=None)
             if joint is not None and joint.score >= cfg.follow_ratio * top:

@@ -213,7 +213,7 @@ VAGUE_COUNT = re.compile(
 
 # ", and how many …", "and when?", "and by what vote …": where a compound question starts asking for another thing
 PART_BREAK = re.compile(
-    r"(?:,\s*|\s+)and\s+(?=(?:in\s+)?(?:how|what|when|which|who|whom|whose|where|why|by what|is|are|was|were|did|"
+    r"(?:,\s*|\s+)and\s+(?=(?:(?:in|out of|of|for|from|at|on|to|with|under|since|until|by)\s+)?(?:how|what|when|which|who|whom|whose|where|why|by what|is|are|was|were|did|"
     r"does|do|has|have|had|will|would|can)\b)|[?;]\s+(?=[A-Z])",
     re.I,
 )

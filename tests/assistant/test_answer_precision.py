@@ -185,6 +185,14 @@ The eastern lock opened to shipping in April 2019.
 
 The western lock is to open to shipping in 2029.
 
+## Bills
+
+The Quay Act would ban private tolls at public locks. It would also cap the fees a lock may charge. These rules would
+be enforced by the port inspectorate, with fines of up to 5,000 euros a day. The Dock Act would instead let each
+harbour set its own fees.
+
+## The western lock again
+
 Engineers estimate that the western lock will cost 950 million euros. Each of the western lock's pumps will cost
 2 million euros. The western lock's design contract cost 40 million euros. Operating the western lock will cost
 shippers a toll of 3 euros per tonne.
@@ -261,3 +269,11 @@ def test_a_follow_up_stays_on_the_brief_the_previous_answer_came_from(tmp_path, 
     assert not answer.abstained
     assert "5 million euros" in answer.text and "90 million" not in answer.text
     assert {c.brief_id for c in answer.citations} == {"dredging"}
+
+
+def test_a_sentence_referring_back_twice_is_about_what_the_paragraph_first_named(harbours: BriefsService) -> None:
+    answer = harbours.ask("How much can a fine under the Quay Act be?")
+    assert not answer.abstained
+    assert "5,000 euros" in answer.text.split("[1]")[0]
+    compared = harbours.ask("Compare the Quay Act and the Dock Act: what fines would each set?")
+    assert compared.table and "5,000 euros" in compared.table[0].text
