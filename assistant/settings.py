@@ -89,6 +89,14 @@ class RetrievalSettings(BaseModel):
         0.35,
         description="Best dense cosine below which retrieval is off-topic (abstain) unless most question words occur in the passages.",
     )
+    min_brief_coverage: float = Field(
+        0.45,
+        ge=0,
+        le=1,
+        description="Abstain as off-topic when no retrieved brief names this share of the question's content words "
+        "(weighted by IDF) in its passages, headings and title: the question's words are scattered over briefs about "
+        "other things. Applies from unknown_word_min_passages passages, as rarity says little in a small library.",
+    )
     missing_entity_share: float = Field(
         0.4,
         ge=0,
@@ -106,7 +114,8 @@ class RetrievalSettings(BaseModel):
     unknown_word_min_passages: int = Field(
         1000,
         ge=0,
-        description="Library size (passages) from which a word no brief uses says the question is off-topic: a small "
+        description="Library size (passages) from which a word no brief uses, or words no one brief names together "
+        "(min_brief_coverage), say the question is off-topic: a small "
         "library lacks many ordinary words ('single'), a large one lacks only what it does not cover.",
     )
 
@@ -127,7 +136,9 @@ class AnswerSettings(BaseModel):
     )
     min_focus_score: float = Field(
         0.35,
-        description="Below this best sentence similarity, some sentence must contain what the question asks about (not only its names).",
+        description="In a library smaller than retrieval.unknown_word_min_passages passages, a description question "
+        "whose best sentence is at least this similar is answered even if no sentence contains what it asks about "
+        "(word rarity says little there); in a larger one some sentence must.",
     )
     min_answer_score: float = Field(
         0.2, description="Best sentence relevance below which the extractive answerer abstains."

@@ -395,6 +395,11 @@ class BriefStore:
                 df[s] = min(index.document_frequency(set(words)).values(), default=n)
         return {s: math.log((n + 1) / (d + 1)) + 1.0 for s, d in df.items()}
 
+    def passage_count(self) -> int:
+        """Passages in the BM25 index (0 without one): the library over which a word's rarity is judged."""
+        index = self.keyword_index()
+        return index.size if index is not None else 0
+
     def keyword_index(self) -> KeywordIndex | None:
         """The BM25 index for the current registry revision (loaded, or rebuilt and persisted)."""
         revision = self.registry.revision()

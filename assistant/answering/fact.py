@@ -21,7 +21,7 @@ import logging
 import math
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -191,7 +191,15 @@ class FactStrategy:
 
     name = "extractive"
 
-    def __init__(self, settings: Settings, builder: CandidateBuilder, briefs: BriefsFn, weights: Weights | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        builder: CandidateBuilder,
+        briefs: BriefsFn,
+        weights: Weights | None = None,
+        library_passages: Callable[[], int] = lambda: 0,
+    ) -> None:
+        self.library_passages = library_passages  # how many passages the rarity of a word is judged over
         self.settings = settings
         self.builder = builder
         self.briefs = briefs
@@ -270,7 +278,10 @@ class FactStrategy:
         said_unknown = self._said_unknown(cands, on_focus, set(types))
         if said_unknown is not None:
             return self._stated_unknown(question, said_unknown, retrieval, interpretation)
-        if not types and best_sim < cfg.min_focus_score and not any(on_focus.values()):
+        # a description must come from sentences about what is asked; a very similar sentence stands in for them only
+        # in a small library, where the rarity of words (and so what a sentence is about) says little
+        large = self.library_passages() >= self.settings.retrieval.unknown_word_min_passages
+        if not types and (large or best_sim < cfg.min_focus_score) and not any(on_focus.values()):
             return self._abstain(
                 question,
                 retrieval,

@@ -63,7 +63,7 @@ class AnswerPipeline:
         self.embedder = embedder
         briefs = retriever.briefs
         builder = CandidateBuilder(embedder, store)
-        self.fact = FactStrategy(settings, builder, briefs, store.term_weights)
+        self.fact = FactStrategy(settings, builder, briefs, store.term_weights, store.passage_count)
         self.metadata = MetadataStrategy(briefs, store.brief_text)
         self.listing = ListStrategy(settings, builder, briefs, store.brief_text)
         self.summary = SummaryStrategy(settings, builder, briefs, store.brief_chunks)

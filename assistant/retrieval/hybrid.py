@@ -162,6 +162,12 @@ class HybridRetriever:
         words, share = self._unknown_words(question)
         if share >= cfg.unknown_word_share:
             return best * (1 - share), f"no brief uses the words {', '.join(words)}"
+        together = self._brief_coverage(query, passages)
+        if together < cfg.min_brief_coverage:
+            return (
+                best * together,
+                f"no retrieved brief names much of the question: the best names {together:.0%} of its words by weight",
+            )
         absent = self._absent_phrase(question, passages)
         if absent:
             return best * 0.5, f"no brief mentions {absent} (the retrieved briefs name its words, not it)"
@@ -180,6 +186,24 @@ class HybridRetriever:
                     f"no brief mentions {', '.join(missing)} alongside the rest of the question",
                 )
         return best, None
+
+    def _brief_coverage(self, query: str, passages: list[Passage]) -> float:
+        """The largest share of the query's content words, weighted by rarity (IDF), that one retrieved brief's
+        passages name (with their headings and its title). A brief about the topic names its words together; an
+        off-topic question finds its words scattered over briefs about other things ("daylight saving time": a brief
+        on saving, another on time limits)."""
+        terms = set(content_terms(query, drop_question_words=True))
+        keyword = self.store.keyword_index()
+        if not terms or keyword is None or keyword.size < self.settings.retrieval.unknown_word_min_passages:
+            return 1.0  # in a small library rarity says little: it lacks many ordinary words ("single", "cost")
+        weights = self.store.term_weights(terms)
+        total = sum(weights.values()) or 1.0
+        named: dict[str, set[str]] = {}
+        for p in passages:
+            named.setdefault(p.brief_id, set()).update(
+                terms & set(content_terms(f"{p.title} {p.section or ''} {p.text}"))
+            )
+        return max((sum(weights[t] for t in found) / total for found in named.values()), default=0.0)
 
     def _absent_phrase(self, question: str, passages: list[Passage]) -> str | None:
         """A name of several words ("National Flood Insurance Program") that none of the retrieved briefs uses, as a

@@ -92,3 +92,30 @@ def test_a_report_is_summarised_from_its_own_summary_section(crs_data: Path, emb
     chunks = [c for c in service.store.brief_chunks(brief) if c.section == "Summary"]
     assert chunks and all(any(k.start <= c.start and c.end <= k.end for k in chunks) for c in answer.citations)
     assert answer.interpretation is not None and "from the brief's own “Summary” section" in answer.interpretation.notes
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        # the briefs name some of the words ("wildlife", "refuges"; "selling", "tickets"), never what is asked
+        "What are the rules for hunting licenses on federal wildlife refuges?",
+        "What are the penalties for selling counterfeit airline tickets?",
+    ],
+)
+def test_a_description_question_no_sentence_is_about_is_off_topic(crs_data: Path, embedder, question: str) -> None:  # type: ignore[no-untyped-def]
+    from assistant.service import BriefsService
+
+    answer = BriefsService(test_settings(data_dir=crs_data), embedder=embedder).ask(question)
+    assert answer.abstained and not answer.citations, answer.text[:300]
+
+
+def test_words_no_one_brief_names_together_are_off_topic(crs_data: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+    from assistant.service import BriefsService
+
+    service = BriefsService(test_settings(data_dir=crs_data), embedder=embedder)
+    question = "Will the clocks stop changing twice a year under daylight saving legislation?"
+    retrieval = service.retriever.retrieve(question, None, 8, "hybrid", question=question)
+    assert retrieval.low_confidence and "no retrieved brief names much" in retrieval.low_confidence
+    assert service.ask(question).abstained
+    answered = service.retriever.retrieve("Who builds the Marine Corps' Amphibious Combat Vehicle?", None, 8, "hybrid")
+    assert answered.low_confidence is None
