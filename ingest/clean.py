@@ -28,9 +28,14 @@ CHROME_LINE = re.compile(
     | ^(Download|Print|Share|Subscribe|Back\ to\ top|Skip\ to\ (main\ )?content)\s*$
     | ^Page\ \d+\ of\ \d+\s*$
     | ^\d{1,3}\s*$                           # bare page numbers
+    | ^Chart[A-Z]\w*\ chart\ with\ \d       # an interactive chart's text: "ChartLine chart with 86 data points…"
+    | ^Created\ with\ Highcharts
     )""",
     re.X | re.I,
 )
+# a script embedded in the page (an interactive chart's code): from the line opening it to the one closing it
+SCRIPT = re.compile(r"^\|?\s*//[^\n]*\n(?:\s*\n)*\$\(function\s*\(\)\s*\{.*?^\}\);[ \t]*$|^<script\b.*?</script>", re.S | re.M)
+INTERACTIVE = re.compile(r"\s*Figure is interactive in (?:the )?HTML (?:report )?version(?: of this report)?\.?", re.I)
 ONLY_LINKS = re.compile(r"^\s*(?:!?\[[^\]]*\]\([^)]*\)[\s|>•·-]*)+$")
 HEADER_FIELD = re.compile(r"^\*\*([^*:]+):\*\*\s*(.*)$")
 TABLE_FIELD = re.compile(r"^\|\s*\*\*([^*|]+):\*\*\s*\|\s*(.*?)\s*\|?\s*$")  # an overview-table row
@@ -67,6 +72,7 @@ def clean_text(text: str, kind: str, pages: list[Page] | None = None) -> CleanDo
         pdf = clean_pages(pages)
         return CleanDoc(pdf.text, pdf.sections, {}, pdf.title, None, pdf.pages)
     header, body = _split_header(text)
+    body = SCRIPT.sub("\n", body)
     fields = [f"{k.strip()}: {v.strip()}" for k, v in _header_lines(text)]
     paragraphs = _paragraphs(body, fields)
     about = _about(fields)
@@ -175,7 +181,7 @@ def _unlink(m: re.Match[str]) -> str:
     text, line = m.group(1), m.string
     before = line[m.start() - 1] if m.start() > 0 else " "
     after = line[m.end()] if m.end() < len(line) else " "
-    lead = " " if text[:1].isalnum() and before.isalnum() else ""
+    lead = " " if text[:1].isalnum() and (before.isalnum() or before in "),;:”") else ""  # "(OPM's)[Federal …]"
     glued = re.match(r"[a-z]+", line[m.end():])
     trail = " " if text[-1:].isalnum() and (
         after.isupper() or after.isdigit() or (glued is not None and glued.group() not in SUFFIXES)
@@ -185,6 +191,7 @@ def _unlink(m: re.Match[str]) -> str:
 
 def _inline(line: str) -> str:
     line = IMAGE.sub("", line)
+    line = INTERACTIVE.sub("", line)
     # runs of asterisks left between words by a broken conversion: none before punctuation, else a space
     line = BROKEN_BOLD.sub(lambda m: "" if m.string[m.end():m.end() + 1] in ".,;:)" else " ", line)
     line = re.sub(r"(?<=\w)_{2,}(?=\w)", " ", line)  # "_Optionally____manned_": the page showed a space

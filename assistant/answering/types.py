@@ -112,6 +112,10 @@ QUESTION_TYPES: list[tuple[re.Pattern[str], list[AnswerType]]] = [
         ),
         ["amount"],
     ),
+    # the size of a payment ("the largest grant a single project can receive", "the average credit")
+    (re.compile(r"\b(?:largest|maximum|biggest|smallest|minimum|average|typical|median|annual) (?:[\w-]+ )?(?:grants?|"
+                r"awards?|loans?|payments?|fees?|fines?|penalt(?:y|ies)|salar(?:y|ies)|tolls?|subsid(?:y|ies)|benefits?|"
+                r"credits?)\b", re.I), ["amount"]),
     (re.compile(r"\bhow much\b", re.I), ["amount", "number"]),
     (
         re.compile(

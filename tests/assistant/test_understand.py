@@ -60,6 +60,8 @@ def test_questions_are_classified_by_kind(question: str, kind: str) -> None:
     ("How many nonprofits applied for grant funding in FY2025?", ["number"]),
     ("How did funding for the program change?", ["amount"]),
     ("How much is Iran charging ships per transit?", ["amount"]),
+    ("What is the largest grant a single project can receive?", ["amount"]),
+    ("What was the average credit per recipient?", ["amount"]),
     # a "when" that sets a condition inside a question asks for no date
     ("How much did the barrier cost when it was built?", ["amount"]),
     ("What share of the fleet will be electric when the plan ends?", ["percent"]),

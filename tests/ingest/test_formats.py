@@ -177,3 +177,20 @@ def test_a_list_that_runs_into_the_disclaimer_is_kept() -> None:
     cleaned = clean_text(text, kind="md").text
     assert "$100 billion" in cleaned and "Members could seek" in cleaned
     assert "prepared by the Congressional Research Service" not in cleaned
+
+
+def test_an_interactive_charts_script_and_text_are_page_chrome() -> None:
+    from ingest.clean import clean_text
+
+    page = (
+        "Figure 1 shows staff on duty. SSA's total staffing level at the end of February 2026 was 49,683.\n\n"
+        "Figure 1. SSA Total Staff on Duty\nJanuary 2019-February 2026. Figure is interactive in HTML report version.\n"
+        "| //Based on IAG in AP 7.4.1 (Revised 20240624)\n\n$(function () {\n\nvar files = [\"https://code.highcharts.com/x.js\"];\n"
+        "function cl() {\nif (typeof window[\"Highcharts\"] !== \"undefined\") {\n}\n}\n});\n"
+        "ChartLine chart with 86 data points.Line graph of the total number of staff.Created with Highcharts 12.6.0Jan-19\n"
+        "| Source: CRS analysis of OPM data.\n\nStaffing then fell."
+    )
+    text = clean_text(page, "md").text
+    assert "49,683" in text and "Staffing then fell." in text and "Source: CRS analysis" in text
+    for chrome in ("function", "Highcharts", "ChartLine", "interactive", "var files"):
+        assert chrome not in text

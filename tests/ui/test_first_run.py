@@ -66,6 +66,7 @@ def test_every_help_shows_an_example(command: list[str]) -> None:
         ("See the [report](https://x.gov/r)s findings.", "reports findings"),  # a suffix stays glued
         ("[S. 4017](https://x.gov/b)would add language.", "S. 4017 would add language"),
         ("Judges [agreed](https://x.gov/a)to stay it.", "agreed to stay it"),
+        ("see the Office of Personnel Management's (OPM's)[Federal Workforce Data](https://x.gov) site", "(OPM's) Federal"),
         ("- 1. **Honorable Discharge****.******Servicemembers who", "Honorable Discharge. Servicemembers who"),
         ("2. **General (Under********Honorable Conditions)", "General (Under Honorable Conditions)"),
     ],
