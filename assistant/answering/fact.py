@@ -142,14 +142,22 @@ class Figure:
         types = set(c.types)
         if self.measure is not None and not self.measure.search(c.text):
             types -= {"number", "amount"}
-        elif self.counted and "number" in types and not (self.counted & c.terms and counts(c.text)):
+        elif self.counted and "number" in types and not (_shares(self.counted, c.terms) and counts(c.text)):
             types.discard("number")  # a figure in a sentence about what is counted ("… about 42,000 remain")
         counted = self.counted - {"time"}  # "for the first time" is not a count of times
         if counted and any(stem(m.group(1)) in counted for m in ORDINAL_OF.finditer(c.text)):
             types.add("number")  # "how many ballots did it take?" — "… elected on the fourth ballot"
-        if self.measured and not self.measured & c.terms:
+        if self.measured and not _shares(self.measured, c.terms):
             types -= {"amount", "number"}  # "$16.2 billion worth of imports" is not an amount of tariff revenue
         return types
+
+
+def _shares(wanted: set[str], terms: frozenset[str]) -> bool:
+    """Whether ``terms`` has one of the ``wanted`` stems, or a stem that one of them starts (or is started by): the
+    stemmer gives "staff" but "staf" for "staffing"."""
+    return bool(wanted & terms) or any(
+        min(len(w), len(t)) >= 4 and (w.startswith(t) or t.startswith(w)) for w in wanted for t in terms
+    )
 
 
 NAMED: set[AnswerType] = {"person", "organisation", "place"}

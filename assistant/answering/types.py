@@ -98,7 +98,9 @@ QUESTION_TYPES: list[tuple[re.Pattern[str], list[AnswerType]]] = [
         ),
         ["percent"],
     ),
-    (re.compile(r"\bby how much\b|\bwhat (?:\w+ )?(?:cap|caps|limit|ceiling)\b", re.I), ["percent", "amount"]),
+    (re.compile(r"\bby how much\b", re.I), ["percent", "amount"]),
+    # a cap or a height is a share, an amount or a count, whichever the brief gives ("the cap on deployed warheads")
+    (re.compile(r"\bwhat (?:\w+ )?(?:cap|caps|limit|ceiling)\b|\bhow (?:high|low)\b", re.I), ["percent", "amount", "number"]),
     # a difference ("how much shorter is the route") is a share, an amount or a quantity, whichever the brief gives
     (re.compile(rf"\bhow much (?:{COMPARATIVES})\b", re.I), ["percent", "amount", "number"]),
     (

@@ -173,7 +173,7 @@ date: 2025-09-12
 
 The port authority signed 6 lock contracts for the western harbour (Figure 2). To date, the port authority has
 signed 14 lock contracts, of which 6 are for the western harbour. (For a map of the lock sites, see the institute's
-brief on harbour defence, DP-12.)
+brief on harbour defence, DP-12.) The port authority's staffing level at the end of 2025 was 412.
 
 ## The eastern lock
 
@@ -277,3 +277,8 @@ def test_a_sentence_referring_back_twice_is_about_what_the_paragraph_first_named
     assert "5,000 euros" in answer.text.split("[1]")[0]
     compared = harbours.ask("Compare the Quay Act and the Dock Act: what fines would each set?")
     assert compared.table and "5,000 euros" in compared.table[0].text
+
+
+def test_a_count_is_answered_by_a_sentence_whose_word_for_it_stems_differently(harbours: BriefsService) -> None:
+    answer = harbours.ask("How many staff did the port authority have at the end of 2025?")  # "staff" / "staffing"
+    assert not answer.abstained and "412" in answer.text.split("[1]")[0]
