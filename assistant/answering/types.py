@@ -259,11 +259,17 @@ COST_WORDS = re.compile(r"\b(?:costs?|price[sd]?|funding|estimates?|dollars?|bud
 TIME_UNITS = re.compile(r"^(?:years?|months?|weeks?|days?|hours?|minutes?|decades?)$", re.I)
 
 
+NOT_COUNTED = {"did", "do", "does", "were", "was", "are", "is", "have", "has", "had", "will", "would", "can", "could",
+               "of", "there", "in", "on", "at", "for"}
+
+
 def counted_of(question: str) -> list[str]:
     """What a "how many" question counts, as words (the last is the head noun): "How many U.S. highway bridges are
     rated poor?" → ["U.S.", "highway", "bridges"]; [] for time ("how many hours …" asks for a duration)."""
     m = HOW_MANY.search(question)
     found = m.group(1).split() if m else []
+    if found and found[0].lower() in NOT_COUNTED:
+        return []  # "how many did it take?", "how many of them …": the question names nothing it counts
     return [] if found and TIME_UNITS.match(found[-1]) else found
 
 

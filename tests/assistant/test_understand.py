@@ -34,6 +34,8 @@ LIBRARY = {
     ("How much does each ACV cost?", "fact"),
     ("When did the Army accept its first MRC battery?", "fact"),
     ("What did the visit achieve?", "fact"),
+    ("When was the last time the House needed more than one ballot?", "fact"),  # a quantity, not a comparison
+    ("Is the Abrams larger than the XM-30?", "compare"),
 ])
 def test_questions_are_classified_by_kind(question: str, kind: str) -> None:
     assert interpret(question, [], LIBRARY).kind == kind
@@ -299,3 +301,11 @@ def test_a_vote_tally_is_a_figure_and_a_number_the_question_states_is_not_an_ans
     assert "number" not in _new_names(C(), {"number", "date"}, stated)  # type: ignore[arg-type]
     C.text = "The Senate adopted S.Con.Res. 33 by a vote of 50-48."
     assert "number" in _new_names(C(), {"number"}, stated)  # type: ignore[arg-type]
+
+
+def test_a_count_question_that_names_nothing_counts_nothing_in_particular() -> None:
+    from assistant.answering.types import counted_of
+
+    assert counted_of("How many ballots did it take?") == ["ballots"]
+    assert counted_of("And how many did it take?") == []
+    assert counted_of("How many of them work in the Washington, DC, area?") == []
