@@ -168,6 +168,17 @@ class CandidateBuilder:
             aliases.update(acronyms(p.text))
         out: list[Candidate] = []
         seen: set[str] = set()
+        memo: dict[str, str | None] = {}
+
+        def variant(t: str) -> str | None:
+            """The question's word that ``t`` is another form of, when the stemmer gave them different stems
+            ("compli" for "complying", "complianc" for "compliance"): one starts the other, the shorter at least
+            five letters long and at most three shorter."""
+            if t not in memo:
+                memo[t] = next((q for q in q_terms if min(len(q), len(t)) >= 5 and abs(len(q) - len(t)) <= 3
+                                and (q.startswith(t) or t.startswith(q))), None)
+            return memo[t]
+
         for i, sv in zip(chosen, vectors, strict=True):
             p = retrieval.passages[i]
             title = set(content_terms(p.title))
@@ -194,6 +205,7 @@ class CandidateBuilder:
                 seen.add(text)
                 s += len(raw) - len(raw.lstrip())
                 terms = with_aliases(frozenset(content_terms(text)), aliases)
+                terms = terms | {v for t in terms - q_terms if (v := variant(t))}
                 topic = len(q_terms & (terms | title)) + 0.5 * len(q_terms & section - terms - title)
                 intent = 1.0 if cues & terms else 0.5 if cues & section else 0.0
                 lexical = (topic + intent) / (len(q_terms) + (1 if cues else 0)) if q_terms else 0.0

@@ -191,6 +191,11 @@ The Quay Act would ban private tolls at public locks. It would also cap the fees
 be enforced by the port inspectorate, with fines of up to 5,000 euros a day. The Dock Act would instead let each
 harbour set its own fees.
 
+## Rules
+
+The new rules for lock operators were first proposed in May 2024 by the port authority. The lock operators'
+compliance deadline was moved to June 30, 2026.
+
 ## The western lock again
 
 Engineers estimate that the western lock will cost 950 million euros. Each of the western lock's pumps will cost
@@ -282,3 +287,8 @@ def test_a_sentence_referring_back_twice_is_about_what_the_paragraph_first_named
 def test_a_count_is_answered_by_a_sentence_whose_word_for_it_stems_differently(harbours: BriefsService) -> None:
     answer = harbours.ask("How many staff did the port authority have at the end of 2025?")  # "staff" / "staffing"
     assert not answer.abstained and "412" in answer.text.split("[1]")[0]
+
+
+def test_a_word_is_matched_in_its_other_forms(harbours: BriefsService) -> None:
+    answer = harbours.ask("When did lock operators have to start complying?")  # the brief says "compliance"
+    assert not answer.abstained and "June 30, 2026" in answer.text.split("[1]")[0]
