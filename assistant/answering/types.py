@@ -172,7 +172,11 @@ QUESTION_TYPES: list[tuple[re.Pattern[str], list[AnswerType]]] = [
 ]
 # words that make money the answer only when nothing else is asked for ("How did funding change?" wants amounts; "How
 # many nonprofits applied for funding?" a count)
-MONEY_CUES = re.compile(r"\bcosts?\b|\bprice\b|\bfunding\b|\bappropriat", re.I)
+MONEY_CUES = re.compile(
+    r"\bcosts?\b|\bprice\b|\bfunding\b|\bappropriat|\bbudget\b|\brevenues?\b|"
+    r"\bFY ?\d{2,4} (?:budget )?request",  # "the FY2026 request for NIH"
+    re.I,
+)
 SECOND_PART = re.compile(
     r"\b(?:and|,)\s+(?:in\s+)?(how many|how much|when|what year|what timeframe|in what timeframe|"
     r"what share|who|where|how long|by what vote)\b",

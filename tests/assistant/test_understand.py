@@ -63,6 +63,7 @@ def test_questions_are_classified_by_kind(question: str, kind: str) -> None:
     ("How did funding for the program change?", ["amount"]),
     ("How much is Iran charging ships per transit?", ["amount"]),
     ("What is the largest grant a single project can receive?", ["amount"]),
+    ("How did the FY2026 request for NIH compare with what Congress enacted?", ["amount"]),  # a budget request
     ("What was the average credit per recipient?", ["amount"]),
     # a "when" that sets a condition inside a question asks for no date
     ("How much did the barrier cost when it was built?", ["amount"]),
