@@ -30,6 +30,9 @@ NAME_SHARE = 0.75  # a side's name: its distinct words at least this rare relati
 TYPE_BONUS = 0.25  # a sentence that carries what the question asks for (an amount, a date…)
 ALONE_BONUS = 0.1  # a sentence about this side alone
 DIMENSION_BONUS = 0.2  # … scaled by how much of what the question compares them on it names ("size", "timing")
+# … and by how much of the side's name the sentence itself says: one that names the side is about all of it ("the
+# FY2027 request for the USGS is $892.7 million"); one that only sits in its brief may be about a part of it
+NAMED_BONUS = 0.3
 
 
 class CompareStrategy:
@@ -108,7 +111,7 @@ class CompareStrategy:
                 bonus = TYPE_BONUS if c.types & types else 0.0
                 alone = 0.0 if others & c.terms else ALONE_BONUS
                 on = DIMENSION_BONUS * len(dims & c.terms) / len(dims) if dims else 0.0
-                named.append((c.score + bonus + alone + on + 0.1 * hits / len(distinct), c))
+                named.append((c.score + bonus + alone + on + NAMED_BONUS * hits / len(distinct), c))
         named.sort(key=lambda sc: -sc[0])
         per_side = self.settings.answer.compare_sentences
         chosen: list[Candidate] = []
