@@ -189,6 +189,25 @@ def _unanswered(part: str) -> str:
 QUANTITIES: set[AnswerType] = {"amount", "percent", "number", "duration", "date"}
 
 
+# the question asks for the state of things now, or after what was said ("Is that policy in effect now?", "What has
+# happened with that case since then?", "when is it now supposed to start?")
+RECENT = re.compile(r"\b(?:now|currently|since then|latest|most recent(?:ly)?|finally|in the end|eventually|ultimately|"
+                    r"these days|today|so far|to date|right now)\b", re.I)
+YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
+RECENT_BONUS = 0.1  # … to the sentence whose latest year is the latest among the candidates, less to earlier ones
+
+
+def _prefer_recent(cands: list[Candidate], bonus: float) -> None:
+    """Raise sentences by how late the latest year they mention is, among the candidates' years."""
+    years = {id(c): max(int(y) for y in YEAR.findall(c.text)) for c in cands if YEAR.search(c.text)}
+    if len(set(years.values())) < 2:
+        return
+    low, high = min(years.values()), max(years.values())
+    for c in cands:
+        if id(c) in years:
+            c.score += bonus * (years[id(c)] - low) / (high - low)
+
+
 def _gain(c: Candidate, missing_types: set[AnswerType], missing_focus: set[str], focus: set[str]) -> float:
     """What a further sentence adds: the answer types and focus words not covered yet."""
     return 2.0 * len(c.types & missing_types) + len(c.terms & missing_focus) / max(1, len(focus))
@@ -256,6 +275,8 @@ class FactStrategy:
         cfg = self.settings.answer
         if previous is not None:
             self._near_previous(cands, retrieval, previous)
+        if RECENT.search(question):
+            _prefer_recent(cands, RECENT_BONUS)
         best_sim = max(c.sim for c in cands)
         if best_sim < cfg.min_answer_score and max(c.lexical for c in cands) < 0.5:
             return self._abstain(

@@ -191,6 +191,11 @@ The Quay Act would ban private tolls at public locks. It would also cap the fees
 be enforced by the port inspectorate, with fines of up to 5,000 euros a day. The Dock Act would instead let each
 harbour set its own fees.
 
+## Enforcement
+
+When the Quay Act passed in 2023, enforcement of its rules was to start in 2025. A 2026 amendment to the Quay Act moved the
+start of enforcement to 2028.
+
 ## Rules
 
 The new rules for lock operators were first proposed in May 2024 by the port authority. The lock operators'
@@ -292,3 +297,8 @@ def test_a_count_is_answered_by_a_sentence_whose_word_for_it_stems_differently(h
 def test_a_word_is_matched_in_its_other_forms(harbours: BriefsService) -> None:
     answer = harbours.ask("When did lock operators have to start complying?")  # the brief says "compliance"
     assert not answer.abstained and "June 30, 2026" in answer.text.split("[1]")[0]
+
+
+def test_a_question_about_now_prefers_the_latest_state_of_things(harbours: BriefsService) -> None:
+    answer = harbours.ask("When is enforcement of the Quay Act now supposed to start?")
+    assert not answer.abstained and "2028" in answer.text.split("[1]")[0]
