@@ -230,6 +230,24 @@ def stem(word: str) -> str:
     return _stemmer().stemWord(word.lower().replace("’", "'"))
 
 
+# what the stemmer can leave on one form of a word and not on another: "compli"/"complianc" (complying, compliance),
+# "staf"/"staff" (staffing, staff); a doubled last letter counts too. Not "ion", "ia", "ment": "bill"/"billion",
+# "niger"/"nigeria" and "ship"/"shipment" are other words.
+WORD_ENDINGS = ("e", "i", "y", "al", "anc", "enc")
+MIN_SHARED_STEM = 4
+
+
+def same_word(a: str, b: str) -> bool:
+    """Whether two stems are forms of one word the stemmer treated differently (see ``WORD_ENDINGS``)."""
+    if a == b:
+        return True
+    short, long = (a, b) if len(a) <= len(b) else (b, a)
+    if len(short) < MIN_SHARED_STEM or not long.startswith(short):
+        return False
+    rest = long[len(short) :]
+    return rest in WORD_ENDINGS or rest == short[-1]
+
+
 def content_terms(text: str, drop_question_words: bool = False) -> list[str]:
     """Stemmed content words (no stopwords; optionally no question scaffolding or the noun of "what date"); a
     hyphenated word gives its parts too."""

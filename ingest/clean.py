@@ -30,6 +30,7 @@ CHROME_LINE = re.compile(
     | ^\d{1,3}\s*$                           # bare page numbers
     | ^Chart[A-Z]\w*\ chart\ with\ \d       # an interactive chart's text: "ChartLine chart with 86 data points…"
     | ^Created\ with\ Highcharts
+    | ^End\ of\ interactive\ chart\.?\s*$
     )""",
     re.X | re.I,
 )
@@ -189,11 +190,24 @@ def _unlink(m: re.Match[str]) -> str:
     return f"{lead}{text}{trail}"
 
 
+def _broken_bold(m: re.Match[str]) -> str:
+    """What a run of asterisks left by a broken conversion stood for: a space between two words ("(Under********
+    Honorable", "Discharge.******Servicemembers"), nothing inside a word ("****M****ission", "program****s",
+    "Source****s****:") or next to punctuation ("(****Figure 1****)")."""
+    left = re.search(r"[A-Za-z]*[^\W_]?$", m.string[: m.start()])
+    right = re.match(r"[A-Za-z]*", m.string[m.end() :])
+    before, after = (left.group() if left else ""), (right.group() if right else "")
+    if m.string[m.start() - 1 : m.start()] in (".", ";", ":") and after[:1].isupper():
+        return " "  # "Discharge.****Servicemembers": a sentence ends before the run
+    if len(before) >= 2 and len(after) >= 2 and after.lower() not in SUFFIXES and after[:1].isupper():
+        return " "  # "(Under****Honorable": two words
+    return ""
+
+
 def _inline(line: str) -> str:
     line = IMAGE.sub("", line)
     line = INTERACTIVE.sub("", line)
-    # runs of asterisks left between words by a broken conversion: none before punctuation, else a space
-    line = BROKEN_BOLD.sub(lambda m: "" if m.string[m.end():m.end() + 1] in ".,;:)" else " ", line)
+    line = BROKEN_BOLD.sub(_broken_bold, line)
     line = re.sub(r"(?<=\w)_{2,}(?=\w)", " ", line)  # "_Optionally____manned_": the page showed a space
     line = re.sub(r"(?<!\w)_(?=\w)|(?<=\w)_(?!\w)", "", line)  # _italic_ markup
     for link in LINKS:

@@ -58,7 +58,8 @@ logger = logging.getLogger(__name__)
 Embedded = list[tuple[np.ndarray, dict[str, SentenceVectors]]]  # per brief of a batch: chunk and sentence vectors
 
 # bump when cleaning or chunking changes, so every brief is re-ingested (5: PDF page maps; 6: a block that runs into
-# the disclaimer keeps its lines before it, sentence spans of wrapped paragraphs)
+# the disclaimer keeps its lines before it, sentence spans of wrapped paragraphs; 7: the spaces a page showed around
+# links and broken bold markup, interactive charts' scripts and text dropped as chrome)
 PIPELINE_VERSION = "7"
 HEADER_TOKENS = 32  # room for "title / section" prepended to each chunk for embedding
 BRIEF_ID = re.compile(r"^\w[\w.-]{0,127}$")  # what the HTTP routes accept as {brief_id}: no '/', no ':'

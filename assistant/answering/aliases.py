@@ -15,13 +15,18 @@ from assistant.text import content_terms, stem, words
 ACRONYM = re.compile(r"((?:[A-Z][\w’'-]*(?:\s+(?:of|and|for|the|on|in|to|&))*\s+){1,7}[A-Z][\w’'-]*)\s+\(([A-Z][A-Za-z0-9&]{1,9}(?: [A-Z][A-Za-z0-9&]{1,9})?)\)")
 
 
-# abbreviations every reader knows, which briefs use without defining them ("the U.S." / "the United States")
-COMMON: dict[str, frozenset[str]] = {
-    abbreviation: frozenset(content_terms(name))
+# abbreviations every reader knows, which briefs use without defining them: a sentence saying "the United States"
+# also says "U.S." (as the phrase, not its words apart: "each state has one unit" does not)
+COMMON_NAMES: list[tuple[str, re.Pattern[str]]] = [
+    (content_terms(abbreviation)[0], re.compile(rf"\b{name}\b"))
     for abbreviation, name in (("U.S.", "United States"), ("U.K.", "United Kingdom"), ("U.N.", "United Nations"),
                                ("EU", "European Union"))
-    for abbreviation in content_terms(abbreviation)
-}
+]
+
+
+def common_names(sentence: str) -> set[str]:
+    """The abbreviations (as terms) of the well-known names the sentence spells out."""
+    return {abbreviation for abbreviation, name in COMMON_NAMES if name.search(sentence)}
 
 
 def acronyms(text: str) -> dict[str, frozenset[str]]:

@@ -17,11 +17,11 @@ from typing import Protocol
 
 import numpy as np
 
-from assistant.answering.aliases import COMMON, acronyms, with_aliases
+from assistant.answering.aliases import acronyms, common_names, with_aliases
 from assistant.answering.types import AnswerType, types_in
 from assistant.models import BriefMeta, Citation, Passage, Retrieval, SentenceVectors
 from assistant.protocols import Embedder
-from assistant.text import MARKER, content_terms, entities, intent_cues, sentence_spans, words
+from assistant.text import MARKER, content_terms, entities, intent_cues, same_word, sentence_spans, words
 
 SECTION_BONUS = (
     0.15  # a sentence under a heading that names the question's topic or intent ("The Focal Outcomes")
@@ -158,11 +158,12 @@ class CandidateBuilder:
         long sentence count for less, as BM25 normalises by length: a fact answer prefers the shorter of two sentences
         that match it equally (a comparison or a summary wants the fuller one)."""
         q_terms = set(content_terms(question, drop_question_words=True)) or set(content_terms(question))
+        q_terms |= common_names(question)  # "the United States" in the question, "the U.S." in the sentence
         cues = set(content_terms(intent_cues(question))) - q_terms
         chosen = list(range(len(retrieval.passages))) if passages is None else passages
         top = max((retrieval.passages[i].score for i in chosen), default=1.0) or 1.0
         vectors = self.sentence_vectors([retrieval.passages[i] for i in chosen])
-        aliases: dict[str, frozenset[str]] = dict(COMMON)
+        aliases: dict[str, frozenset[str]] = {}
         for p in retrieval.passages:  # a brief defines its acronyms in its title or text ("… Survey (USGS) FY2027 …")
             aliases.update(acronyms(p.title))
             aliases.update(acronyms(p.text))
@@ -172,11 +173,9 @@ class CandidateBuilder:
 
         def variant(t: str) -> str | None:
             """The question's word that ``t`` is another form of, when the stemmer gave them different stems
-            ("compli" for "complying", "complianc" for "compliance"): one starts the other, the shorter at least
-            five letters long and at most three shorter."""
+            ("compli" for "complying", "complianc" for "compliance")."""
             if t not in memo:
-                memo[t] = next((q for q in q_terms if min(len(q), len(t)) >= 5 and abs(len(q) - len(t)) <= 3
-                                and (q.startswith(t) or t.startswith(q))), None)
+                memo[t] = next((q for q in q_terms if same_word(q, t)), None)
             return memo[t]
 
         for i, sv in zip(chosen, vectors, strict=True):
@@ -204,7 +203,7 @@ class CandidateBuilder:
                     continue  # the header line ("<title> Updated April 21, 2026 (R45741)") is not a sentence
                 seen.add(text)
                 s += len(raw) - len(raw.lstrip())
-                terms = with_aliases(frozenset(content_terms(text)), aliases)
+                terms = with_aliases(frozenset(content_terms(text)), aliases) | common_names(text)
                 terms = terms | {v for t in terms - q_terms if (v := variant(t))}
                 topic = len(q_terms & (terms | title)) + 0.5 * len(q_terms & section - terms - title)
                 intent = 1.0 if cues & terms else 0.5 if cues & section else 0.0

@@ -51,7 +51,7 @@ from assistant.answering.types import (
 from assistant.answering.understand import interpret
 from assistant.models import NOT_STATED, Answer, Interpretation, Retrieval, StreamEvent
 from assistant.settings import Settings
-from assistant.text import content_terms, entities, jaccard, stem
+from assistant.text import content_terms, entities, jaccard, same_word, stem
 
 logger = logging.getLogger(__name__)
 
@@ -153,11 +153,9 @@ class Figure:
 
 
 def _shares(wanted: set[str], terms: frozenset[str]) -> bool:
-    """Whether ``terms`` has one of the ``wanted`` stems, or a stem that one of them starts (or is started by): the
-    stemmer gives "staff" but "staf" for "staffing"."""
-    return bool(wanted & terms) or any(
-        min(len(w), len(t)) >= 4 and (w.startswith(t) or t.startswith(w)) for w in wanted for t in terms
-    )
+    """Whether ``terms`` has one of the ``wanted`` stems, or another form of one (the stemmer gives "staff" but "staf"
+    for "staffing")."""
+    return bool(wanted & terms) or any(same_word(w, t) for w in wanted for t in terms)
 
 
 NAMED: set[AnswerType] = {"person", "organisation", "place"}

@@ -30,7 +30,17 @@ from assistant.answering.metadata import MetadataStrategy
 from assistant.answering.rewrite import resolve_references, rewrite
 from assistant.answering.summary import SummaryStrategy
 from assistant.answering.understand import interpret
-from assistant.models import Answer, Filters, Interpretation, Mode, Retrieval, StreamEvent, Turn
+from assistant.models import (
+    NOT_COVERED,
+    NOT_STATED,
+    Answer,
+    Filters,
+    Interpretation,
+    Mode,
+    Retrieval,
+    StreamEvent,
+    Turn,
+)
 from assistant.protocols import Embedder, Generator
 from assistant.settings import Settings
 
@@ -45,6 +55,8 @@ def merge_filters(given: Filters | None, stated: Filters) -> Filters:
     base.update({k: v for k, v in given.model_dump().items() if v not in (None, [], False)})
     return Filters.model_validate(base)
 
+
+REPLY_CHARS = 500  # of the previous answer, to find the brief it came from (its opening names what it is about)
 
 class AnswerPipeline:
     """Routes a question to the strategy for its kind (see the module docstring)."""
@@ -184,13 +196,15 @@ class AnswerPipeline:
         for t in reversed(turns):
             if t.role == "assistant" and t.brief_ids:
                 return list(t.brief_ids)
-        users = [t for t in turns if t.role == "user"]
-        if not users:
+        at = max((i for i, t in enumerate(turns) if t.role == "user"), default=None)
+        if at is None:
             return []
-        last = users[-1]
-        earlier = turns[: turns.index(last)]
-        reply = next((t.content for t in turns[turns.index(last) + 1 :] if t.role == "assistant"), "")
-        retrieval = self.retriever.retrieve(f"{rewrite(last.content, earlier, None)} {reply}".strip(), filters, 5, mode)
+        last, earlier = turns[at], turns[:at]
+        reply = next((t.content for t in turns[at + 1 :] if t.role == "assistant"), "")
+        if reply.startswith((NOT_COVERED, NOT_STATED)):
+            reply = ""  # an abstention names briefs that did not answer
+        query = f"{rewrite(last.content, earlier, None)} {reply[:REPLY_CHARS]}".strip()
+        retrieval = self.retriever.retrieve(query, filters, 5, mode)
         if retrieval.low_confidence or not retrieval.passages:
             return []
         return [retrieval.passages[0].brief_id]

@@ -52,7 +52,9 @@ PATTERNS: dict[AnswerType, re.Pattern[str]] = {
     "number": re.compile(
         rf"(?<![$€£¥.\d§-])(?<!FY)(?<!P\.L\. )(?<!H\.R\. )(?<!S\. )(?<!No\. )(?<!Section )(?<!section )(?<!§ )"
         rf"\b(?!(?:19|20)\d{{2}}\b){NUM}\b(?!\s?(?:%|percent|U\.S\.C\.|C\.F\.R\.|CFR\b|Stat\.))(?!-\d)|{NUMBER_WORD}|"
-        r"\b(?:once|twice)\b|"
+        # "has used it once", "twice as many" aside: not "once the rule takes effect", "once again"
+        r"\btwice\b(?! as)|\bonce\b(?!\s+(?:the|a|an|it|they|he|she|we|you|this|that|these|those|its|their|again|more|"
+        r"[a-z]+ed)\b)|"
         r"\b(?:vote|tally|margin) of \d{1,3}[-–]\d{1,3}\b|\b\d{1,3}[-–]\d{1,3} (?:vote|margin)\b"  # "a vote of 50-48"
     ),
     "person": re.compile(
@@ -85,6 +87,7 @@ QUESTION_TYPES: list[tuple[re.Pattern[str], list[AnswerType]]] = [
         re.compile(
             r"\bhow much (?:time|longer)\b|\bhow long\b(?! (?:is|was) the)|\bfor how long\b|\bhow (?:fast|quickly)\b|"
             r"\bhow many (?:more |fewer )?(?:years|months|weeks|days|hours|minutes|decades)\b|"
+            r"\b(?:average|median|typical|total) (?:time|wait|waiting time|delay)\b|"
             r"\b(?:the )?speed of\b",
             re.I,
         ),
@@ -100,7 +103,8 @@ QUESTION_TYPES: list[tuple[re.Pattern[str], list[AnswerType]]] = [
     ),
     (re.compile(r"\bby how much\b", re.I), ["percent", "amount"]),
     # a cap or a height is a share, an amount or a count, whichever the brief gives ("the cap on deployed warheads")
-    (re.compile(r"\bwhat (?:\w+ )?(?:cap|caps|limit|ceiling)\b|\bhow (?:high|low)\b", re.I), ["percent", "amount", "number"]),
+    (re.compile(r"\bwhat (?:\w+ )?(?:cap|caps|limit|ceiling)\b|\bhow (?:high|low)\b(?= (?:is|are|was|were|can|could|will|"
+                r"would|did|does|do|has|have|had|may|might|should|must)\b| an?\b| ?\?)", re.I), ["percent", "amount", "number"]),
     # a difference ("how much shorter is the route") is a share, an amount or a quantity, whichever the brief gives
     (re.compile(rf"\bhow much (?:{COMPARATIVES})\b", re.I), ["percent", "amount", "number"]),
     (
@@ -117,7 +121,7 @@ QUESTION_TYPES: list[tuple[re.Pattern[str], list[AnswerType]]] = [
     # the size of a payment ("the largest grant a single project can receive", "the average credit")
     (re.compile(r"\b(?:largest|maximum|biggest|smallest|minimum|average|typical|median|annual) (?:[\w-]+ )?(?:grants?|"
                 r"awards?|loans?|payments?|fees?|fines?|penalt(?:y|ies)|salar(?:y|ies)|tolls?|subsid(?:y|ies)|benefits?|"
-                r"credits?)\b", re.I), ["amount"]),
+                r"credits?)\b(?! (?:scores?|terms?|rates?|periods?|limits?)\b)", re.I), ["amount"]),
     (re.compile(r"\bhow much\b", re.I), ["amount", "number"]),
     (
         re.compile(
@@ -173,7 +177,9 @@ QUESTION_TYPES: list[tuple[re.Pattern[str], list[AnswerType]]] = [
 # words that make money the answer only when nothing else is asked for ("How did funding change?" wants amounts; "How
 # many nonprofits applied for funding?" a count)
 MONEY_CUES = re.compile(
-    r"\bcosts?\b|\bprice\b|\bfunding\b|\bappropriat|\bbudget\b|\brevenues?\b|"
+    r"\bcosts?\b|\bprice\b|\bfunding\b|\bappropriat|\brevenues?\b|"
+    r"(?<!Congressional )(?<!Management and )\bbudget\b(?! (?:office|process|resolution|reconciliation|committee|"
+    r"control|rules?)\b)|"
     r"\bFY ?\d{2,4} (?:budget )?request",  # "the FY2026 request for NIH"
     re.I,
 )
@@ -264,7 +270,7 @@ TIME_UNITS = re.compile(r"^(?:years?|months?|weeks?|days?|hours?|minutes?|decade
 
 
 NOT_COUNTED = {"did", "do", "does", "were", "was", "are", "is", "have", "has", "had", "will", "would", "can", "could",
-               "of", "there", "in", "on", "at", "for"}
+               "there", "on", "at", "for"}
 
 
 def counted_of(question: str) -> list[str]:
@@ -272,7 +278,9 @@ def counted_of(question: str) -> list[str]:
     rated poor?" → ["U.S.", "highway", "bridges"]; [] for time ("how many hours …" asks for a duration)."""
     m = HOW_MANY.search(question)
     found = m.group(1).split() if m else []
-    if found and found[0].lower() in NOT_COUNTED:
+    if found and found[0].lower() in ("of", "in"):  # "how many of the nation's bridges …": the bridges
+        found = [w for w in found[1:] if w.lower() not in ("the", "a", "an", "these", "those", "its", "their")]
+    if not found or found[0].lower() in NOT_COUNTED | {"them", "those", "these", "they", "it"}:
         return []  # "how many did it take?", "how many of them …": the question names nothing it counts
     return [] if found and TIME_UNITS.match(found[-1]) else found
 
@@ -303,7 +311,14 @@ def measured_of(question: str) -> list[str]:
     return [] if found[-1].lower() in MONEY_WORDS or found[-1].lower() in ("the", "a", "an", "it", "they") else found
 
 
-SUBORDINATE_WHEN = re.compile(r"\b(?:what|how|which|who|whom|whose|where|why)\b[^,;?]*?\s(when)\b", re.I)
+# "what will the rate be when it does?" (a condition), not "what did the court decide and when?" (a second question)
+SUBORDINATE_WHEN = re.compile(
+    r"\b(?:what|how|which|who|whom|whose|where|why)\b[^,;?]*?\s(?<!\band )(?<!\bor )(when)\b(?!\s*\?)", re.I
+)
+
+
+# "for nominees since 1975 who got a floor vote, what …" (a relative clause), not "…, and who signed it?"
+RELATIVE_WHO = re.compile(r"\b(?!(?:and|or|but)\b)\w+\s+(who)\b", re.I)
 
 
 def expected_types(question: str) -> list[AnswerType]:
@@ -314,7 +329,7 @@ def expected_types(question: str) -> list[AnswerType]:
     question = question_part(question)
     # a "when" inside a clause that already asks something sets a condition ("what will the rate be when it does?")
     claimed: list[tuple[int, int, list[AnswerType]]] = [
-        (m.start(1), m.end(1), []) for m in SUBORDINATE_WHEN.finditer(question)
+        (m.start(1), m.end(1), []) for pattern in (SUBORDINATE_WHEN, RELATIVE_WHO) for m in pattern.finditer(question)
     ]
     for pattern, types in QUESTION_TYPES:
         for m in pattern.finditer(question):

@@ -48,8 +48,8 @@ SUMMARY_Q = re.compile(
 COMPARE_Q = re.compile(
     r"\b(?:compare[ds]?|comparison|compared (?:to|with)|contrast|differ(?:s|ed|ence|ences)?|"
     r"distinguish(?:es)?|versus|vs\.?|stack up against|measure up against|how (?:does|do|did) .+ (?:and|with) .+ "
-    r"(?:compare|differ)|(?:more|less|larger|smaller|bigger) than\b(?! (?:\d|\$|one|two|three|four|five|six|seven|eight|"
-    r"nine|ten|a|an|half|double|twice|once)\b))",  # "more than one ballot" is a quantity, not a comparison
+    r"(?:compare|differ)|(?:more|less|larger|smaller|bigger) than\b(?! (?:\d|\$)| (?:one|two|three|four|five|six|seven|"
+    r"eight|nine|ten|twenty|hundred|dozen|a|an|half|double|twice|once)\b))",  # "more than 50 states" is a quantity
     re.I,
 )
 METADATA_CUES: list[tuple[MetadataField, re.Pattern[str]]] = [

@@ -35,6 +35,7 @@ LIBRARY = {
     ("When did the Army accept its first MRC battery?", "fact"),
     ("What did the visit achieve?", "fact"),
     ("When was the last time the House needed more than one ballot?", "fact"),  # a quantity, not a comparison
+    ("Did more than 50 states sign the compact?", "fact"),
     ("Is the Abrams larger than the XM-30?", "compare"),
 ])
 def test_questions_are_classified_by_kind(question: str, kind: str) -> None:
@@ -64,11 +65,19 @@ def test_questions_are_classified_by_kind(question: str, kind: str) -> None:
     ("How much is Iran charging ships per transit?", ["amount"]),
     ("What is the largest grant a single project can receive?", ["amount"]),
     ("How did the FY2026 request for NIH compare with what Congress enacted?", ["amount"]),  # a budget request
+    ("How does the budget reconciliation process work?", []),
+    ("For nominees since 1975 who got a floor vote, what has been the average time to the final vote?", ["duration"]),
+    ("When was the law signed, and who signed it?", ["date", "person", "organisation"]),
+    ("What did the Congressional Budget Office say about the bill?", []),
+    ("Explain how high tariffs affect farm exports.", []),
+    ("What is the average credit score of applicants?", []),
     ("What was the average credit per recipient?", ["amount"]),
     # a "when" that sets a condition inside a question asks for no date
     ("How much did the barrier cost when it was built?", ["amount"]),
     ("What share of the fleet will be electric when the plan ends?", ["percent"]),
     ("Which unit gets the first battalion, and when?", ["organisation", "date"]),
+    ("What did the court decide and when?", ["date"]),
+    ("Who introduced the bill and when?", ["person", "date", "organisation"]),
 ])
 def test_expected_answer_types(question: str, types: list[str]) -> None:
     assert expected_types(question) == types
@@ -79,6 +88,7 @@ def test_sentence_types_ignore_years_bills_and_sections_as_counts() -> None:
     assert {"amount", "number", "date"} <= types_in("The Army requested $1.6 billion in FY2027 for 19 vehicles.")
     assert "number" not in types_in("FDA must report to Congress under FSMA (21 U.S.C. §350l-1) on its use.")
     assert "number" in types_in("FDA has used its mandatory recall authority once, in 2018.")
+    assert "number" not in types_in("Benefits resume once the final rule takes effect in 2027.")
 
 
 def test_the_values_a_sentence_gives_leave_out_references_and_dates() -> None:
@@ -310,3 +320,13 @@ def test_a_count_question_that_names_nothing_counts_nothing_in_particular() -> N
     assert counted_of("How many ballots did it take?") == ["ballots"]
     assert counted_of("And how many did it take?") == []
     assert counted_of("How many of them work in the Washington, DC, area?") == []
+    assert counted_of("How many of the nation's bridges are rated poor?")[-1] == "bridges"
+
+
+def test_forms_of_one_word_the_stemmer_split_match_and_other_words_do_not() -> None:
+    from assistant.text import same_word
+
+    assert same_word(stem("complying"), stem("compliance")) and same_word(stem("staffing"), stem("staff"))
+    for a, b in [("bills", "billion"), ("India", "Indiana"), ("Niger", "Nigeria"), ("ship", "shipment"),
+                 ("person", "personnel"), ("plan", "plant")]:
+        assert not same_word(stem(a), stem(b)), (a, b)

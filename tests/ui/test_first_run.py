@@ -69,6 +69,9 @@ def test_every_help_shows_an_example(command: list[str]) -> None:
         ("see the Office of Personnel Management's (OPM's)[Federal Workforce Data](https://x.gov) site", "(OPM's) Federal"),
         ("- 1. **Honorable Discharge****.******Servicemembers who", "Honorable Discharge. Servicemembers who"),
         ("2. **General (Under********Honorable Conditions)", "General (Under Honorable Conditions)"),
+        ("the **Ecosystems ****M****ission ****A****rea** would go", "the Ecosystems Mission Area would go"),
+        ("grant program****s** and **Source****s****:** CRS", "grant programs and Sources: CRS"),
+        ("as shown in (******************Figure 1******) here", "as shown in (Figure 1) here"),
     ],
 )
 def test_link_text_and_broken_markup_get_the_space_the_page_showed(markdown: str, expected: str) -> None:
