@@ -21,7 +21,16 @@ from assistant.answering.aliases import acronyms, common_names, with_aliases
 from assistant.answering.types import AnswerType, types_in
 from assistant.models import BriefMeta, Citation, Passage, Retrieval, SentenceVectors
 from assistant.protocols import Embedder
-from assistant.text import MARKER, content_terms, entities, intent_cues, same_word, sentence_spans, words
+from assistant.text import (
+    MARKER,
+    MIN_SHARED_STEM,
+    content_terms,
+    entities,
+    intent_cues,
+    same_word,
+    sentence_spans,
+    words,
+)
 
 SECTION_BONUS = (
     0.15  # a sentence under a heading that names the question's topic or intent ("The Focal Outcomes")
@@ -170,12 +179,15 @@ class CandidateBuilder:
         out: list[Candidate] = []
         seen: set[str] = set()
         memo: dict[str, str | None] = {}
+        by_start: dict[str, list[str]] = {}
+        for q in q_terms:
+            by_start.setdefault(q[:MIN_SHARED_STEM], []).append(q)
 
         def variant(t: str) -> str | None:
             """The question's word that ``t`` is another form of, when the stemmer gave them different stems
             ("compli" for "complying", "complianc" for "compliance")."""
             if t not in memo:
-                memo[t] = next((q for q in q_terms if same_word(q, t)), None)
+                memo[t] = next((q for q in by_start.get(t[:MIN_SHARED_STEM], ()) if same_word(q, t)), None)
             return memo[t]
 
         for i, sv in zip(chosen, vectors, strict=True):
