@@ -5,6 +5,8 @@ fill other paragraphs."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from assistant.answering.candidates import answer_like
@@ -62,14 +64,18 @@ southern one. Parliament has not yet voted on the request.
 """
 
 
-@pytest.fixture(scope="module")
-def barriers(tmp_path_factory: pytest.TempPathFactory, embedder) -> BriefsService:  # type: ignore[no-untyped-def]
-    root = tmp_path_factory.mktemp("barriers")
+def library_of(root: Path, briefs: dict[str, str], embedder) -> BriefsService:  # type: ignore[no-untyped-def]
+    """A service over ``briefs`` ({file name: text}) ingested under ``root``."""
     folder = root / "briefs"
     folder.mkdir()
-    (folder / "flood-barriers.md").write_text(BRIEF, encoding="utf-8")
-    settings = ingest_into(root / "data", folder, embedder)
-    return BriefsService(settings, embedder=embedder)
+    for name, text in briefs.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    return BriefsService(ingest_into(root / "data", folder, embedder), embedder=embedder)
+
+
+@pytest.fixture(scope="module")
+def barriers(tmp_path_factory: pytest.TempPathFactory, embedder) -> BriefsService:  # type: ignore[no-untyped-def]
+    return library_of(tmp_path_factory.mktemp("barriers"), {"flood-barriers.md": BRIEF}, embedder)
 
 
 def test_a_brief_saying_the_value_is_not_known_is_cited_in_the_abstention(barriers: BriefsService) -> None:
@@ -211,11 +217,7 @@ shippers a toll of 3 euros per tonne.
 
 @pytest.fixture(scope="module")
 def harbours(tmp_path_factory: pytest.TempPathFactory, embedder) -> BriefsService:  # type: ignore[no-untyped-def]
-    root = tmp_path_factory.mktemp("harbours")
-    folder = root / "briefs"
-    folder.mkdir()
-    (folder / "harbour-locks.md").write_text(HARBOURS, encoding="utf-8")
-    return BriefsService(ingest_into(root / "data", folder, embedder), embedder=embedder)
+    return library_of(tmp_path_factory.mktemp("harbours"), {"harbour-locks.md": HARBOURS}, embedder)
 
 
 def test_one_sentence_giving_every_asked_quantity_answers_the_parts_together(harbours: BriefsService) -> None:
@@ -266,11 +268,7 @@ reviewed every five years.
 
 
 def test_a_follow_up_stays_on_the_brief_the_previous_answer_came_from(tmp_path, embedder) -> None:  # type: ignore[no-untyped-def]
-    folder = tmp_path / "briefs"
-    folder.mkdir()
-    for name, text in PORT_BRIEFS.items():
-        (folder / name).write_text(text, encoding="utf-8")
-    service = BriefsService(ingest_into(tmp_path / "data", folder, embedder), embedder=embedder)
+    service = library_of(tmp_path, PORT_BRIEFS, embedder)
     history = [  # a client that sends no cited brief ids: the answer's words say where it came from
         {"role": "user", "content": "What does the Harbour Fund do?"},
         {"role": "assistant", "content": "It pays for dredging at small ports whose channels silt up every winter."},
