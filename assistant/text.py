@@ -265,6 +265,13 @@ def content_terms(text: str, drop_question_words: bool = False) -> list[str]:
     return out
 
 
+@lru_cache(maxsize=8192)
+def terms_of(text: str) -> frozenset[str]:
+    """``content_terms`` of a passage, title or heading as a set, kept: every question reads them again for the same
+    few thousand passages."""
+    return frozenset(content_terms(text))
+
+
 def entities(text: str) -> list[str]:
     """Capitalised words that are not sentence-initial and not question words (likely names). Linear in the text:
     only the gap since the previous word is looked at."""

@@ -29,6 +29,7 @@ from assistant.text import (
     intent_cues,
     same_word,
     sentence_spans,
+    terms_of,
     words,
 )
 
@@ -192,8 +193,8 @@ class CandidateBuilder:
 
         for i, sv in zip(chosen, vectors, strict=True):
             p = retrieval.passages[i]
-            title = set(content_terms(p.title))
-            section = set(content_terms(p.section or "")) - title
+            title = terms_of(p.title)
+            section = terms_of(p.section or "") - title
             section_match = bool(section & (q_terms | cues))
             para_start, nth = -2, 0
             previous = referent = ""

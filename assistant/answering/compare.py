@@ -23,7 +23,7 @@ from assistant.answering.compose import Cited, reading_order
 from assistant.answering.types import part_types, question_parts
 from assistant.models import Answer, ComparisonRow, Interpretation, Passage, Retrieval
 from assistant.settings import Settings
-from assistant.text import content_terms, jaccard
+from assistant.text import content_terms, jaccard, terms_of
 
 Retrieve = Callable[[str], Retrieval]
 NAME_SHARE = 0.75  # a side's name: its distinct words at least this rare relative to its rarest
@@ -105,7 +105,7 @@ class CompareStrategy:
             p = merged.passages[c.passage]
             # its heading, its brief's title and, for a sentence that refers back ("These prohibitions would …"),
             # the sentence before it say what it is about
-            context = c.terms | set(content_terms(p.title)) | set(content_terms(p.section or "")) | c.before
+            context = c.terms | terms_of(p.title) | terms_of(p.section or "") | c.before
             hits = len(distinct & c.terms) + 0.5 * len(distinct & (context - c.terms))
             if hits >= 0.5 * len(distinct):
                 bonus = TYPE_BONUS if c.types & types else 0.0
@@ -118,8 +118,9 @@ class CompareStrategy:
         for _, own, wanted in parts:
             fits = [(value + len(own & c.terms) / max(1, len(own)), c) for value, c in named
                     if c not in chosen and (not wanted or c.types & wanted) and (own & c.terms or wanted)]
-            if fits and (not chosen or max(fits, key=lambda f: f[0])[1].brief_id == chosen[0].brief_id):
-                chosen.append(max(fits, key=lambda f: f[0])[1])
+            best = max(fits, key=lambda f: f[0], default=None)
+            if best is not None and (not chosen or best[1].brief_id == chosen[0].brief_id):
+                chosen.append(best[1])
         for value, c in named:
             if c in chosen:
                 continue

@@ -51,7 +51,7 @@ from assistant.answering.types import (
 from assistant.answering.understand import interpret
 from assistant.models import NOT_STATED, Answer, Interpretation, Retrieval, StreamEvent
 from assistant.settings import Settings
-from assistant.text import content_terms, entities, jaccard, same_word, stem
+from assistant.text import content_terms, entities, jaccard, stem, terms_of
 
 logger = logging.getLogger(__name__)
 
@@ -142,20 +142,14 @@ class Figure:
         types = set(c.types)
         if self.measure is not None and not self.measure.search(c.text):
             types -= {"number", "amount"}
-        elif self.counted and "number" in types and not (_shares(self.counted, c.terms) and counts(c.text)):
+        elif self.counted and "number" in types and not (self.counted & c.terms and counts(c.text)):
             types.discard("number")  # a figure in a sentence about what is counted ("… about 42,000 remain")
         counted = self.counted - {"time"}  # "for the first time" is not a count of times
         if counted and any(stem(m.group(1)) in counted for m in ORDINAL_OF.finditer(c.text)):
             types.add("number")  # "how many ballots did it take?" — "… elected on the fourth ballot"
-        if self.measured and not _shares(self.measured, c.terms):
+        if self.measured and not self.measured & c.terms:
             types -= {"amount", "number"}  # "$16.2 billion worth of imports" is not an amount of tariff revenue
         return types
-
-
-def _shares(wanted: set[str], terms: frozenset[str]) -> bool:
-    """Whether ``terms`` has one of the ``wanted`` stems, or another form of one (the stemmer gives "staff" but "staf"
-    for "staffing")."""
-    return bool(wanted & terms) or any(same_word(w, t) for w in wanted for t in terms)
 
 
 NAMED: set[AnswerType] = {"person", "organisation", "place"}
@@ -389,7 +383,7 @@ class FactStrategy:
         question adds to its brief's title ("… paid China") are in the sentence itself."""
         p = retrieval.passages[c.passage]
         # the sentence before counts when this one refers back to it ("… reported that this recall impacted …")
-        around = set(content_terms(p.title)) | set(content_terms(p.section or "")) | context | c.before
+        around = terms_of(p.title) | terms_of(p.section or "") | context | c.before
         if asked.coverage(c.terms | around) < self.settings.answer.min_focus_share and c.sim < self.settings.answer.focus_similarity:
             return False
         names = asked.names - around

@@ -19,7 +19,7 @@ from assistant.protocols import Embedder
 from assistant.retrieval.filters import allowed_briefs
 from assistant.settings import Settings
 from assistant.store import BriefStore
-from assistant.text import content_terms, entities, intent_cues, jaccard, name_phrases
+from assistant.text import content_terms, entities, intent_cues, jaccard, name_phrases, terms_of
 
 logger = logging.getLogger(__name__)
 ABSENT_PHRASE_BRIEFS = 5  # the retrieved briefs searched in full for a name the question gives
@@ -122,7 +122,7 @@ class HybridRetriever:
             if row.text in seen_texts:
                 continue  # the same text as a passage kept or dropped above (a copied brief): same verdict
             seen_texts.add(row.text)
-            terms = set(_terms(row.text))
+            terms = set(terms_of(row.text))
             if any(jaccard(terms, t) >= self.settings.retrieval.dedupe_threshold for t in kept_terms):
                 continue
             kept_terms.append(terms)
@@ -201,7 +201,7 @@ class HybridRetriever:
         named: dict[str, set[str]] = {}
         for p in passages:
             named.setdefault(p.brief_id, set()).update(
-                terms & (_terms(p.text) | _terms(p.title) | _terms(p.section or ""))
+                terms & (terms_of(p.text) | terms_of(p.title) | terms_of(p.section or ""))
             )
         return max((sum(weights[t] for t in found) / total for found in named.values()), default=0.0)
 
@@ -304,12 +304,6 @@ def _names_near(phrase: str, text: str, slack: int = 3) -> bool:
     return False
 
 
-@lru_cache(maxsize=8192)
-def _terms(text: str) -> frozenset[str]:
-    """A passage's (or title's) content terms, kept: every retrieval reads them for the same few thousand passages."""
-    return frozenset(content_terms(text))
-
-
 @lru_cache(maxsize=64)
 def _searchable(text: str) -> str:
     """``text`` lower-cased, without possessives, apostrophes and punctuation, spaced words (kept: the same briefs
@@ -327,7 +321,7 @@ def _term_coverage(query: str, passages: list[Passage]) -> float:
         return 0.0
     found: set[str] = set()
     for p in passages:
-        found |= (terms | cues) & (_terms(p.text) | _terms(p.title) | _terms(p.section or ""))
+        found |= (terms | cues) & (terms_of(p.text) | terms_of(p.title) | terms_of(p.section or ""))
     return (len(found & terms) + bool(found & cues)) / (len(terms) + bool(cues))
 
 
