@@ -12,7 +12,7 @@ import re
 from assistant.text import content_terms, stem, words
 
 # "Chief of Space Operations (CSO)", "Integrated Fire Protection Capability (IFPC)": a defined acronym
-ACRONYM = re.compile(r"((?:[A-Z][\w’'-]*(?:\s+(?:of|and|for|the|on|in|to|&))*\s+){1,7}[A-Z][\w’'-]*)\s+\(([A-Z][A-Za-z0-9&]{1,9}(?: [A-Z][A-Za-z0-9&]{1,9})?)\)")
+ACRONYM = re.compile(r"((?:[A-Z][\w’'-]*(?:\.\w+)*\.?(?:\s+(?:of|and|for|the|on|in|to|&))*\s+){1,7}[A-Z][\w’'-]*)\s+\(([A-Z][A-Za-z0-9&]{1,9}(?: [A-Z][A-Za-z0-9&]{1,9})?)\)")
 
 
 # abbreviations every reader knows, which briefs use without defining them: a sentence saying "the United States"
@@ -31,7 +31,8 @@ def common_names(sentence: str) -> set[str]:
 
 def acronyms(text: str) -> dict[str, frozenset[str]]:
     """The acronyms a text defines, as ``{acronym term: expansion terms}``. An acronym counts only when its letters
-    are the initials of the words just before it ("Space Force (USSF)" does not define USSF from "Space Force")."""
+    are the initials of the words just before it ("Space Force (USSF)" does not define USSF from "Space Force"; "U.S.
+    Space Force (USSF)" does)."""
     out: dict[str, frozenset[str]] = {}
     for m in ACRONYM.finditer(text):
         acro = m.group(2)[:-1] if m.group(2).endswith("s") and m.group(2)[-2].isupper() else m.group(2)
@@ -53,10 +54,22 @@ def _expansion(before: str, letters: str) -> frozenset[str]:
         found,
         [p for w in found for p in w.split("-") if p and p[0].isupper()],
     ):
-        tail = candidates[-len(letters) :]
-        if len(tail) == len(letters) and "".join(w[0] for w in tail).upper() == letters:
-            return frozenset(content_terms(" ".join(tail)))
+        for k in range(1, min(len(letters), len(candidates)) + 1):
+            tail = candidates[-k:]
+            spelled = "".join(_initials(w) for w in tail).upper()
+            if spelled == letters:
+                return frozenset(content_terms(" ".join(tail)))
+            if len(spelled) >= len(letters):
+                break
     return frozenset()
+
+
+def _initials(word: str) -> str:
+    """What a word gives an acronym: its first letter, or every capital of a dotted abbreviation ("U.S." in "U.S.
+    Geological Survey (USGS)")."""
+    if "." in word.rstrip(".") and len(word) <= 6:
+        return "".join(ch for ch in word if ch.isupper()) or word[0]
+    return word[0]
 
 
 def with_aliases(terms: frozenset[str], aliases: dict[str, frozenset[str]]) -> frozenset[str]:

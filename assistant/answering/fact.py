@@ -21,7 +21,7 @@ import logging
 import math
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -200,6 +200,29 @@ def _prefer_recent(cands: list[Candidate], bonus: float) -> None:
             c.score += bonus * (years[id(c)] - low) / (high - low)
 
 
+# a year the question bounds a period with, rather than names as the time it asks about ("since 2020")
+BOUND_YEAR = re.compile(r"\b(?:since|before|after|prior to|until|through|from|between)\s+(?:FY\s?)?((?:19|20)\d{2})\b", re.I)
+YEAR_TERM = re.compile(r"(?:fy)?((?:19|20)\d{2})")
+
+
+def years_of(terms: Iterable[str]) -> set[str]:
+    """The calendar or fiscal years among content terms ("2025", "fy2025" → "2025")."""
+    return {m.group(1) for t in terms if (m := YEAR_TERM.fullmatch(t))}
+
+
+def _prefer_asked_years(cands: list[Candidate], question: str, penalty: float) -> None:
+    """Lower sentences that state only years other than those the question asks about: "trade with Mexico in 2025" is
+    not answered by "a surplus of $5.3 billion in 2024". A sentence that names no year is not lowered, nor one that
+    refers back to a sentence naming an asked year."""
+    asked = years_of(content_terms(question)) - set(BOUND_YEAR.findall(question))
+    if not asked:
+        return
+    for c in cands:
+        stated = years_of(c.terms | c.before)
+        if stated and not stated & asked:
+            c.score -= penalty
+
+
 def _gain(c: Candidate, missing_types: set[AnswerType], missing_focus: set[str], focus: set[str]) -> float:
     """What a further sentence adds: the answer types and focus words not covered yet."""
     return 2.0 * len(c.types & missing_types) + len(c.terms & missing_focus) / max(1, len(focus))
@@ -269,6 +292,7 @@ class FactStrategy:
             self._near_previous(cands, retrieval, previous)
         if RECENT.search(question):
             _prefer_recent(cands, RECENT_BONUS)
+        _prefer_asked_years(cands, question, cfg.other_year_penalty)
         best_sim = max(c.sim for c in cands)
         if best_sim < cfg.min_answer_score and max(c.lexical for c in cands) < 0.5:
             return self._abstain(

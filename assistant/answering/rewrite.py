@@ -109,10 +109,34 @@ def named_items(text: str) -> list[str]:
     return [name for _, _, name in items]
 
 
+# "And in FY2024?", "What about 2023?": the previous question asked again of another year
+OTHER_YEAR = re.compile(
+    r"^\s*(?:and|but|so|what about|how about|and what about|and how about)\s+(?:(?:in|for|during|by)\s+)?"
+    r"(?:the\s+)?((?:FY\s?)?(?:19|20)\d{2})\s*\??\s*$",
+    re.I,
+)
+YEAR_OR_FY = re.compile(r"\b(?:FY\s?)?(?:19|20)\d{2}\b")
+
+
+def ask_again_for_year(question: str, history: Sequence[Turn]) -> str:
+    """The previous question with its year replaced, when ``question`` only names another year: "And in FY2024?"
+    after "What was the success rate … in FY2025?" asks for the success rate in FY2024. Unchanged when the previous
+    question names no year, or several."""
+    m = OTHER_YEAR.match(question)
+    previous = next((t.content for t in reversed(history) if t.role == "user"), "")
+    years = set(YEAR_OR_FY.findall(previous))
+    if m is None or len(years) != 1:
+        return question
+    return YEAR_OR_FY.sub(m.group(1), previous)
+
+
 def resolve_references(question: str, history: Sequence[Turn]) -> str:
     """``question`` with "the second one" (or "the latter", "the first of them") replaced by the thing the previous
     answer named in that place: "What would the second one do?" after an answer naming Section 73100 and H.R. 1156
-    asks what H.R. 1156 would do."""
+    asks what H.R. 1156 would do; and a question naming only another year asked as the previous one was."""
+    again = ask_again_for_year(question, history)
+    if again != question:
+        return again
     m = ORDINAL_REF.search(question)
     answers = [t.content for t in history if t.role == "assistant"]
     if m is None or not answers:

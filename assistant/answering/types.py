@@ -95,7 +95,7 @@ QUESTION_TYPES: list[tuple[re.Pattern[str], list[AnswerType]]] = [
     ),
     (
         re.compile(
-            r"\bwhat (?:share|percentage|percent|proportion|fraction)\b|\bwhat (?:[\w-]+ ){0,3}rates?\b|\binterest rates?\b|\bhow large a share\b|"
+            r"\bwhat (?:[\w-]+ ){0,2}(?:share|percentage|percent|proportion|fraction|portion)s?\b|\bwhat (?:[\w-]+ ){0,3}rates?\b|\binterest rates?\b|\bhow large a share\b|"
             r"\bby what (?:percentage|percent)\b",
             re.I,
         ),

@@ -31,11 +31,12 @@ BRIEF_NOUN = (
     r"legal sidebars?|sidebars?|items?|pieces?|notes?|primers?)"
 )
 LIST_Q = re.compile(
-    rf"^\s*(?:(?:which|what)(?: other)?(?: crs| of the)?(?: {BRIEF_NOUN}| in focus| insights| legal sidebars)\b|"
+    rf"^\s*(?:(?:which|what)(?: other)?(?: crs| of the)?(?: (?:recent|new|latest|[\w]+-(?:related|focused|themed)))?"
+    rf"(?: {BRIEF_NOUN}| in focus| insights| legal sidebars)\b|"
     rf"(?:list|show|name|find)(?: me)?(?: all| the| every)?(?: crs)? {BRIEF_NOUN}\b|"
     rf"what (?:has|have|did|does) (?:crs|the \w+|\w+) (?:published|put out|issued|released|written|produced)\b|"
     rf"(?:which|what) (?:[\w'’\"-]+ ){{0,5}}?{BRIEF_NOUN} (?:has|have|did|does) (?:crs|the \w+|\w+) "
-    rf"(?:published|put out|issued|released|written|produced)\b|"
+    rf"(?:publish(?:ed)?|put out|issued?|released?|written|write|produced?)\b|"
     rf"(?:are there|is there|do you have|does the (?:library|collection) have) (?:any )?{BRIEF_NOUN}\b)",
     re.I,
 )

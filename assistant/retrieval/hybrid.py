@@ -163,7 +163,7 @@ class HybridRetriever:
         if share >= cfg.unknown_word_share:
             return best * (1 - share), f"no brief uses the words {', '.join(words)}"
         together = self._brief_coverage(query, passages)
-        if together < cfg.min_brief_coverage:
+        if together < cfg.min_brief_coverage and not _titled_by_names(question, passages):
             return (
                 best * together,
                 f"no retrieved brief names much of the question: the best names {together:.0%} of its words by weight",
@@ -327,3 +327,12 @@ def _term_coverage(query: str, passages: list[Passage]) -> float:
 
 def _acronym(name: str | None) -> str:
     return "".join(w[0] for w in (name or "").split() if w[:1].isupper())
+
+
+def _titled_by_names(question: str, passages: list[Passage]) -> bool:
+    """Whether a retrieved brief's title names every name in the question ("How much extra money has Australia's
+    government set aside for defense?" and "Australia: Background and U.S. Relations"): that brief is about the topic,
+    however few of the question's other words ("extra", "aside") it uses; whether it gives the asked-for value is
+    the answerer's to judge."""
+    names = set(content_terms(" ".join(entities(question))))
+    return bool(names) and any(names <= terms_of(p.title) for p in passages)

@@ -20,9 +20,16 @@ def test_defined_acronyms_found_by_their_initials():
 
 
 def test_parenthesised_words_that_are_not_the_initials_are_not_acronyms():
-    assert acronyms("The U.S. Space Force (USSF) and the Army (see above) and New York (NY) today (FY2025)") == {
+    assert acronyms("The Space Force (USSF) and the Army (see above) and New York (NY) today (FY2025)") == {
         "ny": terms("New York")
     }
+
+
+def test_a_dotted_abbreviation_gives_the_acronym_each_of_its_letters():
+    found = acronyms("The U.S. Geological Survey (USGS) and the U.S. Army Corps of Engineers (USACE) report.")
+    assert found["usg"] == terms("U.S. Geological Survey")
+    assert found["usac"] == terms("U.S. Army Corps Engineers")
+    assert {"geolog", "survey"} <= with_aliases(terms("the USGS request is $892.7 million"), found)
 
 
 def test_aliases_match_both_ways():

@@ -207,6 +207,12 @@ start of enforcement to 2028.
 The new rules for lock operators were first proposed in May 2024 by the port authority. The lock operators'
 compliance deadline was moved to June 30, 2026.
 
+## Traffic
+
+The harbour handled 41 million tonnes of cargo in 2024, up from 38 million tonnes of cargo in 2023. In 2025, after
+the eastern lock's gates were replaced and the dredging of its approach channel was finished, the harbour handled a
+record 45 million tonnes of cargo.
+
 ## The western lock again
 
 Engineers estimate that the western lock will cost 950 million euros. Each of the western lock's pumps will cost
@@ -300,3 +306,10 @@ def test_a_word_is_matched_in_its_other_forms(harbours: BriefsService) -> None:
 def test_a_question_about_now_prefers_the_latest_state_of_things(harbours: BriefsService) -> None:
     answer = harbours.ask("When is enforcement of the Quay Act now supposed to start?")
     assert not answer.abstained and "2028" in answer.text.split("[1]")[0]
+
+
+def test_a_year_the_question_asks_about_outranks_sentences_about_other_years(harbours: BriefsService) -> None:
+    answer = harbours.ask("How much cargo did the harbour handle in 2025?")
+    assert not answer.abstained and "45 million tonnes" in answer.text.split("[1]")[0]
+    since = harbours.ask("How much cargo did the harbour handle in 2023?")
+    assert "38 million tonnes" in since.text.split("[1]")[0]

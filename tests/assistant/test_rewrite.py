@@ -82,3 +82,19 @@ def test_an_ordinal_reference_is_what_the_previous_answer_named_in_that_place(qu
     history = [Turn(role="user", content="What UI legislation has moved?"), Turn(role="assistant", content=ANSWER)]
     assert resolve_references(question, history) == resolved
     assert resolve_references(question, history[:1]) == question  # no answer to count in
+
+
+@pytest.mark.parametrize(("question", "previous", "resolved"), [
+    ("And in FY2024?", "What was the NIH success rate in FY2025?", "What was the NIH success rate in FY2024?"),
+    ("What about 2023?", "How many bridges were poor in 2025?", "How many bridges were poor in 2023?"),
+    ("And in 2023?", "How did spending change between 2020 and 2025?", "And in 2023?"),  # which year it replaces?
+    ("And in 2023?", "How many bridges are poor?", "And in 2023?"),  # no year to replace
+    ("And who won in 2023?", "How many ballots were there in 2025?", "And who won in 2023?"),  # asks its own thing
+])
+def test_a_question_naming_only_another_year_asks_the_previous_question_of_it(
+    question: str, previous: str, resolved: str
+) -> None:
+    from assistant.answering.rewrite import resolve_references
+
+    history = [Turn(role="user", content=previous), Turn(role="assistant", content="About 42,000 [1].")]
+    assert resolve_references(question, history) == resolved
