@@ -175,8 +175,8 @@ class AnswerSettings(BaseModel):
         0.15, ge=0, description="Score added to a sentence that carries a value of the expected type."
     )
     other_year_penalty: float = Field(
-        0.1, ge=0, le=1, description="Score taken from a sentence of a fact answer that states years, none of them a "
-        "year the question asks about (\"trade with Mexico in 2025\" against \"a surplus … in 2024\")."
+        0.1, ge=0, le=1, description="Score taken from a sentence of a fact answer that states years, "
+        "none of them a year the question asks about (\"trade with Mexico in 2025\" against \"a surplus … in 2024\")."
     )
     follow_up_locality: float = Field(
         0.15,

@@ -210,7 +210,7 @@ def years_of(terms: Iterable[str]) -> set[str]:
     return {m.group(1) for t in terms if (m := YEAR_TERM.fullmatch(t))}
 
 
-def _prefer_asked_years(cands: list[Candidate], question: str, penalty: float) -> None:
+def prefer_asked_years(cands: list[Candidate], question: str, penalty: float) -> None:
     """Lower sentences that state only years other than those the question asks about: "trade with Mexico in 2025" is
     not answered by "a surplus of $5.3 billion in 2024". A sentence that names no year is not lowered, nor one that
     refers back to a sentence naming an asked year."""
@@ -292,7 +292,7 @@ class FactStrategy:
             self._near_previous(cands, retrieval, previous)
         if RECENT.search(question):
             _prefer_recent(cands, RECENT_BONUS)
-        _prefer_asked_years(cands, question, cfg.other_year_penalty)
+        prefer_asked_years(cands, question, cfg.other_year_penalty)
         best_sim = max(c.sim for c in cands)
         if best_sim < cfg.min_answer_score and max(c.lexical for c in cands) < 0.5:
             return self._abstain(

@@ -22,9 +22,11 @@ import datetime as dt
 import re
 from collections.abc import Sequence
 
+from assistant.answering.aliases import acronyms, with_aliases
 from assistant.answering.rewrite import is_follow_up
 from assistant.answering.types import expected_types
 from assistant.models import BriefMeta, Filters, Interpretation, MetadataField, Turn
+from assistant.text import content_terms, terms_of
 
 BRIEF_NOUN = (
     r"(?:briefs?|reports?|products?|publications?|documents?|papers?|analys[ie]s|in focus(?:es)?|insights?|"
@@ -142,6 +144,9 @@ def interpret(
         kind = "summary"
     elif COMPARE_Q.search(q):
         kind = "compare"
+    sides = _sides(q, [b.title for b in briefs.values()]) if kind == "compare" else []
+    if kind == "fact" and not follow_up and (sides := _coordinated_sides(q, briefs)):
+        kind = "compare"  # "How much did Congress give the Fish and Wildlife Service and the USGS?": one part each
     filters, notes = _filters(q, kind, briefs)
     out = Interpretation(
         kind=kind,
@@ -150,7 +155,7 @@ def interpret(
         metadata_fields=fields if kind == "metadata" else [],
         topic=_topic(q),
         filters=filters,
-        sides=_sides(q, [b.title for b in briefs.values()]) if kind == "compare" else [],
+        sides=sides,
         notes=notes,
     )
     out.notes.insert(0, _describe(out))
@@ -338,6 +343,41 @@ def _sides(q: str, titles: list[str] | None = None) -> list[str]:
 
 # a side that opens with what is compared rather than what it is ("speed of", "actual costs of"): lower-case words
 DIMENSION_OF = re.compile(r"^(?:[a-z][\w-]*\s+){1,3}of\s+(?:the\s+)?(?=\S)")
+
+
+# two names joined by "and" ("the Fish and Wildlife Service and the USGS"), an "and" inside a name protected
+COORDINATED = re.compile(
+    r"\b(?:the\s+)?(?P<a>[A-Z][\w.'’-]*(?:\s+(?:and_|of|for|on)?\s*[A-Z][\w.'’-]*)*)\s+and\s+(?:the\s+)?"
+    r"(?P<b>[A-Z][\w.'’-]*(?:\s+(?:and_|of|for|on)?\s*[A-Z][\w.'’-]*)*)"
+)
+
+
+COORDINATED_BRIEFS = 3  # a name in more titles than this ("House", "Congress") is a topic, not one brief's subject
+
+
+def _coordinated_sides(q: str, briefs: dict[str, BriefMeta]) -> list[str]:
+    """The two things a fact question asks about together, when the library has a brief on each: "How much more did
+    Congress give the Fish and Wildlife Service and the USGS than requested?" is answered side by side, from the FWS
+    brief and the USGS brief. A name counts as a brief's when its words (or the acronym the title defines) are all in
+    what the title is about (before its colon: "The U.S. Geological Survey (USGS): FY2027 Budget Request"); names that
+    share a brief, or that many titles use, are not sides ("the House and the Senate")."""
+    m = COORDINATED.search(_protect_names(q, [b.title for b in briefs.values()]))
+    if m is None:
+        return []
+    sides = [m.group("a").replace(NAME_AND, " and ").strip(), m.group("b").replace(NAME_AND, " and ").strip()]
+    owners: list[set[str]] = []
+    for side in sides:
+        own = set(content_terms(side))
+        owners.append({b.id for b in briefs.values() if own and own <= _subject_terms(b.title)})
+    if all(0 < len(o) <= COORDINATED_BRIEFS for o in owners) and not owners[0] & owners[1]:
+        return sides
+    return []
+
+
+def _subject_terms(title: str) -> frozenset[str]:
+    """The terms of what a title is about: its words before the colon, with the acronyms they define."""
+    head = title.split(":", 1)[0]
+    return with_aliases(frozenset(terms_of(head)), acronyms(head))
 
 
 def _after_last_link(text: str) -> str:

@@ -330,3 +330,23 @@ def test_forms_of_one_word_the_stemmer_split_match_and_other_words_do_not() -> N
     for a, b in [("bills", "billion"), ("India", "Indiana"), ("Niger", "Nigeria"), ("ship", "shipment"),
                  ("person", "personnel"), ("plan", "plant")]:
         assert not same_word(stem(a), stem(b)), (a, b)
+
+
+def test_a_fact_asked_of_two_things_with_a_brief_each_is_answered_side_by_side() -> None:
+    def meta(i: str, title: str) -> BriefMeta:
+        return BriefMeta(id=i, title=title, path=f"{i}.md", content_hash=i)
+
+    library = {
+        "fws": meta("fws", "U.S. Fish and Wildlife Service FY2027 Budget Request"),
+        "usgs": meta("usgs", "The U.S. Geological Survey (USGS): FY2027 Budget Request"),
+        "scon": meta("scon", "S.Con.Res. 33: The Senate-Adopted FY2026 Budget Resolution"),
+        "house": meta("house", "Speakers of the House: Elections, 1913-2025"),
+    }
+    asked = interpret("How much more did Congress give the Fish and Wildlife Service and the USGS than requested?", [],
+                      library)
+    assert asked.kind == "compare" and asked.sides == ["Fish and Wildlife Service", "USGS"]
+    # a name that is not what a title is about ("The Senate-Adopted …" after the colon) is not a side
+    assert interpret("What did the House and the Senate pass?", [], library).kind == "fact"
+    # both names in one brief's subject: one brief answers it
+    one = {"x": meta("x", "Israel and Iran: Conflict and Diplomacy")}
+    assert interpret("How many missiles did Israel and Iran fire?", [], one).kind == "fact"
