@@ -38,7 +38,10 @@ PATTERNS: dict[AnswerType, re.Pattern[str]] = {
         rf"(?:[$€£¥]\s?{NUM}{SCALE}|\b{NUM}\s?(?:million|billion|trillion)?\s?(?:dollars|euros|pounds|yuan)\b)"
     ),
     "percent": re.compile(
-        rf"\b{NUM}\s?(?:%|percent\b|percentage points?\b)|\b(?:half|a third|a quarter|two-thirds)\b"
+        # a fraction of something ("half of the funds", "cut by a third"), not "a third party" or "the first half"
+        rf"\b{NUM}\s?(?:%|percent\b|percentage points?\b)|"
+        rf"\b(?:(?<!first )(?<!second )half|a third|a quarter|two-thirds|one-third|one-quarter|three-quarters)"
+        rf"(?=\s+of\b|\s*[,.;)]|\s*$)|\bby (?:half|a third|a quarter|two-thirds)\b"
     ),
     "date": re.compile(
         rf"\b{MONTH}\s+(?:\d{{1,2}},?\s+)?\d{{4}}\b|\b{MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?\b|\b(?:19|20)\d{{2}}s?\b|\bFY\s?\d{{2,4}}\b|"
@@ -95,7 +98,7 @@ QUESTION_TYPES: list[tuple[re.Pattern[str], list[AnswerType]]] = [
     ),
     (
         re.compile(
-            r"\bwhat (?:[\w-]+ ){0,2}(?:share|percentage|percent|proportion|fraction|portion)s?\b|\bwhat (?:[\w-]+ ){0,3}rates?\b|\binterest rates?\b|\bhow large a share\b|"
+            r"\bwhat (?:[\w-]+ ){0,2}(?:share|percentage|percent|proportion|fraction|portion)s?\b|\bgrowth (?:targets?|goals?)\b|\bwhat (?:[\w-]+ ){0,3}rates?\b|\binterest rates?\b|\bhow large a share\b|"
             r"\bby what (?:percentage|percent)\b",
             re.I,
         ),

@@ -350,3 +350,23 @@ def test_a_fact_asked_of_two_things_with_a_brief_each_is_answered_side_by_side()
     # both names in one brief's subject: one brief answers it
     one = {"x": meta("x", "Israel and Iran: Conflict and Diplomacy")}
     assert interpret("How many missiles did Israel and Iran fire?", [], one).kind == "fact"
+
+
+@pytest.mark.parametrize(("sentence", "share"), [
+    ("Half of the funds went to the states.", True),
+    ("Funding was cut by a third in 2025.", True),
+    ("About two-thirds of members voted for it.", True),
+    ("USACE reviews requests from a third party altering its works.", False),
+    ("The first half of FY2026 saw fewer awards.", False),
+])
+def test_a_fraction_is_a_share_of_something_not_an_ordinal(sentence: str, share: bool) -> None:
+    assert ("percent" in types_in(sentence)) is share
+
+
+@pytest.mark.parametrize("question", [
+    "What state matching share has HAVA required?",
+    "In FY2025, what portion of SNAP spending went to benefits?",
+    "What annual GDP growth target does the plan set?",
+])
+def test_a_share_or_a_growth_target_asks_for_a_percentage(question: str) -> None:
+    assert expected_types(question) == ["percent"]
