@@ -40,7 +40,8 @@ PATTERNS: dict[AnswerType, re.Pattern[str]] = {
     "percent": re.compile(
         # a fraction of something ("half of the funds", "cut by a third"), not "a third party" or "the first half"
         rf"\b{NUM}\s?(?:%|percent\b|percentage points?\b)|"
-        rf"\b(?:(?<!first )(?<!second )half|a third|a quarter|two-thirds|one-third|one-quarter|three-quarters)"
+        rf"\b(?:(?<!first )(?<!second )[Hh]alf|[Aa] third|[Aa] quarter|[Tt]wo-thirds|[Oo]ne-third|[Oo]ne-quarter|"
+        rf"[Tt]hree-quarters)"
         rf"(?=\s+of\b|\s*[,.;)]|\s*$)|\bby (?:half|a third|a quarter|two-thirds)\b"
     ),
     "date": re.compile(
