@@ -168,7 +168,10 @@ class AnswerPipeline:
                     question, retrieval, interp, self.retriever.allowed_briefs(filters)
                 )
             case "summary":
-                answer = self.summary.answer(question, retrieve(query), interp)
+                # the brief is found by what the question names ("tying federal funds to election policies"), not
+                # by its request words ("Summarize CRS's In Focus on …")
+                topic = interp.topic if interp.topic and not interp.follow_up else query
+                answer = self.summary.answer(question, retrieve(topic), interp)
             case "compare" if len(interp.sides) >= 2:
                 answer = self.compare.answer(question, retrieve, interp, query if interp.follow_up else None)
             case _:
