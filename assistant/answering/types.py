@@ -123,13 +123,15 @@ QUESTION_TYPES: list[tuple[re.Pattern[str], list[AnswerType]]] = [
         ["amount"],
     ),
     # the size of a payment ("the largest grant a single project can receive", "the average credit")
-    (re.compile(r"\b(?:largest|maximum|biggest|smallest|minimum|average|typical|median|annual) (?:[\w-]+ )?(?:grants?|"
+    (re.compile(r"\b(?:largest|maximum|biggest|smallest|minimum|average|typical|median|annual) "
+                r"(?:(?!(?:number|count|share|percentage|rate)\b)[\w-]+ ){0,4}(?:grants?|"
                 r"awards?|loans?|payments?|fees?|fines?|penalt(?:y|ies)|salar(?:y|ies)|tolls?|subsid(?:y|ies)|benefits?|"
                 r"credits?)\b(?! (?:scores?|terms?|rates?|periods?|limits?)\b)", re.I), ["amount"]),
     (re.compile(r"\bhow much\b", re.I), ["amount", "number"]),
     (
         re.compile(
-            r"\bhow many\b|\bwhat (?:number|count)\b|\b(?:estimated|total|the|their|its)\s+number of\b|"
+            r"\bhow many\b|\bwhat (?:number|count)\b|"
+            r"\b(?:estimated|total|the|their|its|maximum|minimum|average|median|largest|smallest)\s+number of\b|"
             r"\bby what (?:vote|margin|tally)\b|"
             r"\bhow (?:big|large) (?:is|was|are|were) the (?:fleet|force|"
             r"army|stockpile|arsenal)\b",

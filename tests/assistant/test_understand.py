@@ -370,3 +370,11 @@ def test_a_fraction_is_a_share_of_something_not_an_ordinal(sentence: str, share:
 ])
 def test_a_share_or_a_growth_target_asks_for_a_percentage(question: str) -> None:
     assert expected_types(question) == ["percent"]
+
+
+@pytest.mark.parametrize(("question", "types"), [
+    ("What is the maximum Nonprofit Security Grant Program award a single nonprofit can receive?", ["amount"]),
+    ("What is the maximum number of awards per state?", ["number"]),
+])
+def test_the_size_of_a_named_programmes_payment_is_an_amount_and_its_count_a_number(question: str, types: list[str]) -> None:
+    assert expected_types(question) == types
