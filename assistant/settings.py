@@ -178,6 +178,10 @@ class AnswerSettings(BaseModel):
         0.1, ge=0, le=1, description="Score taken from a sentence of a fact answer that states years, "
         "none of them a year the question asks about (\"trade with Mexico in 2025\" against \"a surplus … in 2024\")."
     )
+    limit_bonus: float = Field(
+        0.15, ge=0, le=1, description="Score added to a sentence that states a bound (\"up to\", \"maximum\", \"no more "
+        "than\") when a fact question asks for one (\"how high can the surcharge go?\", \"the maximum award\")."
+    )
     follow_up_locality: float = Field(
         0.15,
         ge=0,

@@ -95,6 +95,11 @@ TYPE_NOUN = re.compile(
     re.I,
 )
 
+# the measure of "how high can it go", "how long did it last": the kind of answer, not what it is about
+HOW_FRAME = re.compile(
+    r"\bhow\s+(?:high|low|far|big|large|long|fast|quickly|soon|often|deep|wide|old)\b|\b(?:go|get|run)\s*(?=\?\s*$)",
+    re.I,
+)
 
 # NLTK's English stopword list (198 words), inlined so that no NLTK import is paid on the question path.
 STOPWORDS = frozenset(
@@ -254,7 +259,7 @@ def content_terms(text: str, drop_question_words: bool = False) -> list[str]:
     stop = _stopwords()
     out = []
     if drop_question_words:
-        text = TYPE_NOUN.sub(r"\1", text)
+        text = HOW_FRAME.sub("how", TYPE_NOUN.sub(r"\1", text))
     for w in words(text):
         lw = w.lower()
         if lw in stop or len(lw) < 2 or (drop_question_words and lw in QUESTION_WORDS):

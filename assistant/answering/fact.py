@@ -223,6 +223,27 @@ def prefer_asked_years(cands: list[Candidate], question: str, penalty: float) ->
             c.score -= penalty
 
 
+# the question asks for a bound ("how high can a surcharge go?", "what surf limit did they set?", "the maximum award"),
+# which a sentence states as one ("for up to 150 days", "a maximum … of four feet"), not an instance ("a 10% surcharge")
+ASKS_LIMIT = re.compile(
+    r"\bhow (?:high|long|much|many|large|big|far|low|often) (?:\w+ ){0,5}?(?:can|could|may|might)\b|"
+    r"\b(?:maximum|minimum|max|cap|caps|ceiling|limits?|at most|at least|up to)\b",
+    re.I,
+)
+STATES_LIMIT = re.compile(
+    r"\b(?:up to|not (?:to )?exceed(?:ing)?|(?:no|not) (?:more|greater|longer|less|fewer) than|at (?:most|least)|"
+    r"maximum|minimum|cap(?:ped|s)?\b|ceiling|limit(?:s|ed)?\b)",
+    re.I,
+)
+
+
+def _prefer_limits(cands: list[Candidate], bonus: float) -> None:
+    """Raise the sentences that state a bound, for a question that asks for one."""
+    for c in cands:
+        if STATES_LIMIT.search(c.text):
+            c.score += bonus
+
+
 def _gain(c: Candidate, missing_types: set[AnswerType], missing_focus: set[str], focus: set[str]) -> float:
     """What a further sentence adds: the answer types and focus words not covered yet."""
     return 2.0 * len(c.types & missing_types) + len(c.terms & missing_focus) / max(1, len(focus))
@@ -293,6 +314,8 @@ class FactStrategy:
         if RECENT.search(question):
             _prefer_recent(cands, RECENT_BONUS)
         prefer_asked_years(cands, question, cfg.other_year_penalty)
+        if ASKS_LIMIT.search(question):
+            _prefer_limits(cands, cfg.limit_bonus)
         best_sim = max(c.sim for c in cands)
         if best_sim < cfg.min_answer_score and max(c.lexical for c in cands) < 0.5:
             return self._abstain(

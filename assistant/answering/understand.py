@@ -26,7 +26,7 @@ from assistant.answering.aliases import acronyms, with_aliases
 from assistant.answering.rewrite import is_follow_up
 from assistant.answering.types import expected_types
 from assistant.models import BriefMeta, Filters, Interpretation, MetadataField, Turn
-from assistant.text import content_terms, terms_of
+from assistant.text import HOW_FRAME, content_terms, terms_of
 
 BRIEF_NOUN = (
     r"(?:briefs?|reports?|products?|publications?|documents?|papers?|analys[ie]s|in focus(?:es)?|insights?|"
@@ -187,7 +187,7 @@ def _topic(q: str) -> str:
     text = re.sub(
         r"\b(\w+)'s\b(?=\s+(?:the|a|an)\b)|\b(?:what|who|where|how|that|it)'s\b", r" \1 ", q, flags=re.I
     )
-    text = DATE_PHRASE.sub(" ", text)
+    text = HOW_FRAME.sub("how", DATE_PHRASE.sub(" ", text))  # "how high can it go": the measure asked for
     for _, cue in METADATA_CUES:
         text = cue.sub(" ", text)
     text = re.sub(

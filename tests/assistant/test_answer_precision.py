@@ -207,6 +207,11 @@ start of enforcement to 2028.
 The new rules for lock operators were first proposed in May 2024 by the port authority. The lock operators'
 compliance deadline was moved to June 30, 2026.
 
+## Tolls
+
+In 2025 the eastern lock charged a toll of 2 euros per tonne. The port charter lets a lock charge a toll of up to 4
+euros per tonne.
+
 ## Traffic
 
 The harbour handled 41 million tonnes of cargo in 2024, up from 38 million tonnes of cargo in 2023. In 2025, after
@@ -313,3 +318,8 @@ def test_a_year_the_question_asks_about_outranks_sentences_about_other_years(har
     assert not answer.abstained and "45 million tonnes" in answer.text.split("[1]")[0]
     since = harbours.ask("How much cargo did the harbour handle in 2023?")
     assert "38 million tonnes" in since.text.split("[1]")[0]
+
+
+def test_a_question_asking_for_a_bound_is_answered_by_the_sentence_stating_one(harbours: BriefsService) -> None:
+    answer = harbours.ask("How high can a lock's toll go?")
+    assert not answer.abstained and "up to 4 euros" in answer.text.split("[1]")[0]

@@ -378,3 +378,9 @@ def test_a_share_or_a_growth_target_asks_for_a_percentage(question: str) -> None
 ])
 def test_the_size_of_a_named_programmes_payment_is_an_amount_and_its_count_a_number(question: str, types: list[str]) -> None:
     assert expected_types(question) == types
+
+
+def test_the_measure_of_a_how_question_is_not_what_it_asks_about() -> None:
+    assert content_terms("How high can a lock's toll go?", drop_question_words=True) == ["lock", "toll"]
+    assert "fleet" in content_terms("How big is the fleet?", drop_question_words=True)
+    assert "big" not in content_terms("How big is the fleet?", drop_question_words=True)
