@@ -182,6 +182,10 @@ class AnswerSettings(BaseModel):
         0.15, ge=0, le=1, description="Score added to a sentence that states a bound (\"up to\", \"maximum\", \"no more "
         "than\") when a fact question asks for one (\"how high can the surcharge go?\", \"the maximum award\")."
     )
+    exact_date_bonus: float = Field(
+        0.05, ge=0, le=1, description="Score added to an answer sentence giving a date to the day (\"August 1, 2025\") "
+        "when the question asks when: the exact date beats \"in August 2025\"."
+    )
     follow_up_locality: float = Field(
         0.15,
         ge=0,

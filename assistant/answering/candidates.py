@@ -51,7 +51,9 @@ BIBLIOGRAPHY = re.compile(
     r"(?:information|detail|background|discussion)|https?://)|\bet al\.,|\(Washington, DC:|\b(?:accessed|retrieved) (?:on )?"
     r"[A-Z][a-z]+ \d"
     # a sentence that only points elsewhere: "(For a visual of … see CRS Infographic IG10053 …)", "For more on X, see …"
-    r"|^\(?For\b[^.;]{0,160}?,\s*see\b",
+    r"|^\(?For\b[^.;]{0,160}?,\s*see\b"
+    # a source note: a web address or a page range ("… (July 26, 1994), pp. 17891-17895, https://…")
+    r"|https?://|\bpp\.\s?\d",
     re.I,
 )
 LIST_STEM = re.compile(

@@ -37,6 +37,7 @@ from assistant.answering.candidates import (
 )
 from assistant.answering.compose import compose, reading_order
 from assistant.answering.types import (
+    MONTH,
     PATTERNS,
     AnswerType,
     counted_of,
@@ -244,6 +245,10 @@ def _prefer_limits(cands: list[Candidate], bonus: float) -> None:
             c.score += bonus
 
 
+# a date to the day ("August 1, 2025", "8/1/2025"): "when?" is best answered by the exact date
+DAY_DATE = re.compile(rf"\b{MONTH}\s+\d{{1,2}},?\s+(?:19|20)\d{{2}}\b|\b\d{{1,2}}/\d{{1,2}}/(?:19|20)?\d{{2}}\b")
+
+
 def _gain(c: Candidate, missing_types: set[AnswerType], missing_focus: set[str], focus: set[str]) -> float:
     """What a further sentence adds: the answer types and focus words not covered yet."""
     return 2.0 * len(c.types & missing_types) + len(c.terms & missing_focus) / max(1, len(focus))
@@ -334,6 +339,10 @@ class FactStrategy:
         if match:
             focus = focus_terms(question, interpretation.topic)
         stated = set(content_terms(asked_text))
+        if "date" in types:
+            for c in cands:
+                if DAY_DATE.search(c.text):
+                    c.score += cfg.exact_date_bonus
         parts = question_parts(question) if types else [question]
         if len(parts) > 1:  # answered part by part, each part by its own sentence
             chosen, unsaid = self._by_part(parts, cands, asked, retrieval, context, stated)

@@ -185,6 +185,9 @@ brief on harbour defence, DP-12.) The port authority's staffing level at the end
 
 The eastern lock cost 310 million euros. Its gates were replaced after a storm in 2021.
 
+After the storm, the eastern lock's repaired gates reopened to ships in June 2021. After the storm, the eastern lock's
+repaired gates reopened to ships on June 14, 2021, as planned.
+
 The eastern lock opened to shipping in April 2019.
 
 ## The western lock
@@ -240,6 +243,7 @@ def test_one_sentence_giving_every_asked_quantity_answers_the_parts_together(har
 
 
 def test_a_sentence_that_only_points_elsewhere_is_not_an_answer() -> None:
+    assert not answer_like("140, part 12 (July 26, 1994), pp. 17891-17895, https://www.congress.gov/crecb/1994.pdf.", None)
     assert not answer_like("(For a map of the lock sites, see the institute's brief on harbour defence, DP-12.)", None)
     assert not answer_like("For more on proposals to condition funding, see CRS In Focus IF12345.", None)
     assert answer_like("For the first time, the port authority signed a contract with a foreign builder.", None)
@@ -323,3 +327,8 @@ def test_a_year_the_question_asks_about_outranks_sentences_about_other_years(har
 def test_a_question_asking_for_a_bound_is_answered_by_the_sentence_stating_one(harbours: BriefsService) -> None:
     answer = harbours.ask("How high can a lock's toll go?")
     assert not answer.abstained and "up to 4 euros" in answer.text.split("[1]")[0]
+
+
+def test_when_is_answered_by_the_exact_date_first(harbours: BriefsService) -> None:
+    answer = harbours.ask("When did the eastern lock's repaired gates reopen after the storm?")
+    assert not answer.abstained and "June 14, 2021" in answer.text.split("[1]")[0]
