@@ -142,7 +142,7 @@ QUESTION_TYPES: list[tuple[re.Pattern[str], list[AnswerType]]] = [
     (
         re.compile(
             r"\bwhen\b|\bwhat (?:year|date|day|month)\b|\bwhich (?:year|date|month)\b|\bby when\b|\bsince when\b|"
-            r"\bhow soon\b|\btiming\b|\btimelines?\b|\btimetables?\b|\bschedule[ds]?\b",
+            r"\bhow soon\b|\btiming\b|\btimelines?\b|\btimetables?\b|\bschedule[ds]?\b|\b(?:a|the|what|which|any|its|their) (?:\w+ )?deadline\b(?!s)",
             re.I,
         ),
         ["date"],
