@@ -323,6 +323,16 @@ SUBORDINATE_WHEN = re.compile(
 )
 
 
+# what a description answers ("what trade-offs … between deadlines and ongoing funding?", "why did funding fall?"),
+# however much the question speaks of money
+ASKS_DESCRIPTION = re.compile(
+    r"\bwhy\b|\b(?:what|which)\s+(?:[\w-]+\s+){0,2}?(?:trade-?offs|concerns|issues|arguments|reasons|options|"
+    r"challenges|effects|impacts|criticisms|considerations|factors|risks|advantages|disadvantages|downsides|"
+    r"drawbacks|lessons|steps|purposes|goals|approaches|rationales?|justifications?)\b",
+    re.I,
+)
+
+
 # "for nominees since 1975 who got a floor vote, what …" (a relative clause), not "…, and who signed it?"
 RELATIVE_WHO = re.compile(r"\b(?!(?:and|or|but)\b)\w+\s+(who)\b", re.I)
 
@@ -348,7 +358,7 @@ def expected_types(question: str) -> list[AnswerType]:
     found: list[AnswerType] = []
     for _, _, types in sorted(claimed, key=lambda c: c[0]):
         found += [t for t in types if t not in found]
-    if not found and MONEY_CUES.search(question):
+    if not found and MONEY_CUES.search(question) and not ASKS_DESCRIPTION.search(question):
         found = ["amount"]
     if "person" in found and "organisation" not in found and re.search(r"\bwho\b", question, re.I):
         found.append("organisation")  # "who awarded the contract?" may be a person or an organisation

@@ -384,3 +384,14 @@ def test_the_measure_of_a_how_question_is_not_what_it_asks_about() -> None:
     assert content_terms("How high can a lock's toll go?", drop_question_words=True) == ["lock", "toll"]
     assert "fleet" in content_terms("How big is the fleet?", drop_question_words=True)
     assert "big" not in content_terms("How big is the fleet?", drop_question_words=True)
+
+
+@pytest.mark.parametrize(("question", "types"), [
+    ("What trade-offs does CRS see between short spending deadlines and ongoing funding?", []),
+    ("Why did funding for the program fall?", []),
+    ("How did funding change?", ["amount"]),
+])
+def test_a_question_asking_for_reasons_or_trade_offs_wants_a_description_however_it_speaks_of_money(
+    question: str, types: list[str]
+) -> None:
+    assert expected_types(question) == types
