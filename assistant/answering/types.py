@@ -99,7 +99,7 @@ QUESTION_TYPES: list[tuple[re.Pattern[str], list[AnswerType]]] = [
     ),
     (
         re.compile(
-            r"\bwhat (?:[\w-]+ ){0,2}(?:share|percentage|percent|proportion|fraction|portion)s?\b|\bgrowth (?:targets?|goals?)\b|\bwhat (?:[\w-]+ ){0,3}rates?\b|\binterest rates?\b|\bhow large a share\b|"
+            r"\bwhat (?:[\w-]+ ){0,2}(?:share|percentage|percent|proportion|fraction|portion)s?\b|\bgrowth (?:targets?|goals?)\b|\bwhat (?:[\w-]+ ){0,3}rates?\b|\b(?:interest|cost|tax|tariff|success|growth|participation|poverty|unemployment|inflation|error|approval|vacancy|default|readiness|effective|negotiated) rates?\b|\bhow large a share\b|"
             r"\bby what (?:percentage|percent)\b",
             re.I,
         ),

@@ -367,6 +367,7 @@ def test_a_fraction_is_a_share_of_something_not_an_ordinal(sentence: str, share:
     "What state matching share has HAVA required?",
     "In FY2025, what portion of SNAP spending went to benefits?",
     "What annual GDP growth target does the plan set?",
+    "How do negotiated indirect cost rates compare with the effective rates universities receive?",
 ])
 def test_a_share_or_a_growth_target_asks_for_a_percentage(question: str) -> None:
     assert expected_types(question) == ["percent"]
