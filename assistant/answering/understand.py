@@ -405,7 +405,14 @@ def _unshared(a: str, b: str) -> list[str]:
     return [a, b]
 
 
+# a relative clause after a side's noun ("the effective rates they actually receive", "… rates that apply")
+RELATIVE_TAIL = re.compile(r"\s+(?:that|which|who|they|it|we|he|she)\s+(?:\w+\s+)*?\w+$")
+
+
 def _clean_side(text: str) -> str:
     text = re.sub(r"^(?:the|a|an|its|their)\s+", "", text.strip(), flags=re.I)
+    text = re.sub(r"^(?:that|those) (?:for|of)\s+", "", text, flags=re.I)  # "… compare with that for single filers"
+    if len(text.split()) > 2:
+        text = RELATIVE_TAIL.sub("", text.strip(" ,.?")) or text
     text = re.sub(r"(?<=\w{3})\s+(?:[a-z]{2,}[^e\s]ed|being)$", "", text.strip(" ,.?")) if len(text.split()) > 2 else text
     return re.sub(r"\s+(?:programs?|efforts?|ones?)$", "", text.strip(" ,.?'’"), flags=re.I)

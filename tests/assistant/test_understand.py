@@ -148,6 +148,11 @@ def test_sentences_are_not_cut_inside_abbreviations(text: str) -> None:
      ["Japan's holdings of U.S. federal debt", "China's holdings of U.S. federal debt"]),
     # a clause or a verb after a side is not part of it
     ("Compare the penalties that S. 4017 and S. 4188 would impose on officials.", ["S. 4017", "S. 4188"]),
+    ("How do negotiated cost rates compare with the effective rates they actually receive?",
+     ["negotiated cost rates", "effective rates"]),
+    ("How does the standard deduction for joint filers compare with that for single filers?",
+     ["joint filers", "single filers"]),
+    ("How does federal IT modernization funding compare with the TMF?", ["federal IT modernization funding", "TMF"]),
 ])
 def test_comparison_sides_keep_names_whole(question: str, sides: list[str]) -> None:
     from assistant.answering.understand import _sides
