@@ -42,7 +42,9 @@ FACT_LENGTH_NORM = 0.3
 LEAD_BONUS = 0.05  # analysts put the point first: the n-th sentence of a paragraph gets LEAD_BONUS / n
 META_SENTENCE = re.compile(
     r"^(This|The present|In this) (?:CRS )?(article|paper|brief|report|analysis|essay|piece|insight|sidebar|In Focus|"
-    r"product|primer|fact sheet)\b|^It (?:starts|begins|ends|concludes) (?:by|with)\b",
+    r"product|primer|fact sheet)\b|^It (?:starts|begins|ends|concludes) (?:by|with)\b"
+    # a note on how a table's figures are shown ("Shares are rounded to the nearest percentage point.")
+    r"|^(?:\w+\s+){1,3}(?:are|were|have been|may be)\s+rounded\b|^.*?\b(?:may|do|does|might) not (?:sum|add)\b",
     re.I,
 )
 KEY_VALUE = re.compile(r"^[A-Z][\w ().,'’/&-]{0,40}:\s+\S")  # "Report No.: IF12094", "Note: …" (not prose)

@@ -243,6 +243,8 @@ def test_one_sentence_giving_every_asked_quantity_answers_the_parts_together(har
 
 
 def test_a_sentence_that_only_points_elsewhere_is_not_an_answer() -> None:
+    assert not answer_like("Shares are rounded to the nearest percentage point.", None)  # a note on a table
+    assert not answer_like("Columns may not sum to the totals shown due to rounding.", None)
     assert not answer_like("140, part 12 (July 26, 1994), pp. 17891-17895, https://www.congress.gov/crecb/1994.pdf.", None)
     assert not answer_like("(For a map of the lock sites, see the institute's brief on harbour defence, DP-12.)", None)
     assert not answer_like("For more on proposals to condition funding, see CRS In Focus IF12345.", None)
