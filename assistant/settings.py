@@ -178,9 +178,10 @@ class AnswerSettings(BaseModel):
         0.1, ge=0, le=1, description="Score taken from a sentence of a fact answer that states years, "
         "none of them a year the question asks about (\"trade with Mexico in 2025\" against \"a surplus … in 2024\")."
     )
-    limit_bonus: float = Field(
-        0.15, ge=0, le=1, description="Score added to a sentence that states a bound (\"up to\", \"maximum\", \"no more "
-        "than\") when a fact question asks for one (\"how high can the surcharge go?\", \"the maximum award\")."
+    cue_bonus: float = Field(
+        0.15, ge=0, le=1, description="Score added to a sentence that says in words what a fact question asks for: a "
+        "bound (\"up to\", \"maximum\") for \"how high can the surcharge go?\", what became of a policy (\"enjoined\", "
+        "\"took effect\") for \"is it in effect now?\"."
     )
     exact_date_bonus: float = Field(
         0.05, ge=0, le=1, description="Score added to an answer sentence giving a date to the day (\"August 1, 2025\") "

@@ -238,10 +238,26 @@ STATES_LIMIT = re.compile(
 )
 
 
-def _prefer_limits(cands: list[Candidate], bonus: float) -> None:
-    """Raise the sentences that state a bound, for a question that asks for one."""
+# the question asks whether a rule or policy stands ("Is that policy actually in effect now?"), which a sentence
+# answers by what became of it ("a court enjoined it on April 4, 2025", "the rule took effect on …")
+ASKS_STATUS = re.compile(
+    r"\b(?:is|are|was|were|has|have)\b(?:\s+[\w'’-]+){0,8}?\s+(?:in effect|in force|(?:been\s+)?(?:blocked|enjoined|"
+    r"implemented|enforced|upheld|struck down|overturned|rescinded|repealed|reinstated)|still\s+(?:on|in place|"
+    r"pending|active))\b",
+    re.I,
+)
+STATES_STATUS = re.compile(
+    r"\b(?:enjoin(?:ed|s)?|injunction|block(?:ed|s)|vacat(?:ed|es)|struck down|upheld|affirm(?:ed|s)|overturn(?:ed|s)|"
+    r"rescind(?:ed|s)|repeal(?:ed|s)|reinstat(?:ed|es)|took effect|went into effect|takes? effect|remains? in (?:effect|"
+    r"force|place)|suspend(?:ed|s)|terminat(?:ed|es)|halted|paused|withdr(?:ew|awn))\b",
+    re.I,
+)
+
+
+def _prefer_cues(cands: list[Candidate], cue: re.Pattern[str], bonus: float) -> None:
+    """Raise the sentences that say what the question asks for in words (a bound, what became of a policy)."""
     for c in cands:
-        if STATES_LIMIT.search(c.text):
+        if cue.search(c.text):
             c.score += bonus
 
 
@@ -320,7 +336,9 @@ class FactStrategy:
             _prefer_recent(cands, RECENT_BONUS)
         prefer_asked_years(cands, question, cfg.other_year_penalty)
         if ASKS_LIMIT.search(question):
-            _prefer_limits(cands, cfg.limit_bonus)
+            _prefer_cues(cands, STATES_LIMIT, cfg.cue_bonus)
+        if ASKS_STATUS.search(question):
+            _prefer_cues(cands, STATES_STATUS, cfg.cue_bonus)
         best_sim = max(c.sim for c in cands)
         if best_sim < cfg.min_answer_score and max(c.lexical for c in cands) < 0.5:
             return self._abstain(
@@ -383,7 +401,7 @@ class FactStrategy:
                 if on_focus[id(c)]:
                     c.score += cfg.focus_bonus
             chosen = self._diverse(cands, cfg.describe_max_sentences)
-        return self._compose(question, chosen, retrieval, interpretation, t0)
+        return self._compose(question, chosen, retrieval, interpretation, t0, lead=True)
 
     def _compose(
         self,
@@ -393,12 +411,17 @@ class FactStrategy:
         interpretation: Interpretation,
         t0: float,
         unsaid: list[str] | None = None,
+        lead: bool = False,
     ) -> Answer:
-        """The answer of ``chosen`` sentences in reading order, then a sentence for each part of the question that
-        no sentence answers (``unsaid``)."""
+        """The answer of ``chosen`` sentences in reading order (with ``lead``, the best one first: the answer, then
+        what surrounds it), then a sentence for each part of the question that no sentence answers (``unsaid``)."""
+        ordered = reading_order(chosen)
+        if lead and ordered:
+            best = max(chosen, key=lambda c: c.score)
+            ordered = [best] + [c for c in ordered if c is not best]
         answer = compose(
             question,
-            reading_order(chosen),
+            ordered,
             retrieval,
             self.briefs(),
             kind="fact",

@@ -208,7 +208,8 @@ start of enforcement to 2028.
 ## Rules
 
 The new rules for lock operators were first proposed in May 2024 by the port authority. The lock operators'
-compliance deadline was moved to June 30, 2026.
+compliance deadline was moved to June 30, 2026. In March 2026 a court suspended the new rules until the port authority consulted
+the operators.
 
 ## Tolls
 
@@ -334,3 +335,8 @@ def test_a_question_asking_for_a_bound_is_answered_by_the_sentence_stating_one(h
 def test_when_is_answered_by_the_exact_date_first(harbours: BriefsService) -> None:
     answer = harbours.ask("When did the eastern lock's repaired gates reopen after the storm?")
     assert not answer.abstained and "June 14, 2021" in answer.text.split("[1]")[0]
+
+
+def test_whether_a_rule_stands_is_answered_by_what_became_of_it_first(harbours: BriefsService) -> None:
+    answer = harbours.ask("Are the new rules for lock operators in effect?")
+    assert not answer.abstained and "suspended" in answer.text.split("[1]")[0]
