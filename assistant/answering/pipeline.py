@@ -37,6 +37,7 @@ from assistant.models import (
     Filters,
     Interpretation,
     Mode,
+    Passage,
     Retrieval,
     StreamEvent,
     Turn,
@@ -210,4 +211,13 @@ class AnswerPipeline:
         retrieval = self.retriever.retrieve(query, filters, 5, mode)
         if retrieval.low_confidence or not retrieval.passages:
             return []
-        return [retrieval.passages[0].brief_id]
+        return [leading_brief(retrieval.passages)]
+
+
+def leading_brief(passages: list[Passage]) -> str:
+    """The brief the best passages come from, by their summed scores: one passage of an overview that names the
+    program does not outvote several of the brief an answer was drawn from."""
+    votes: dict[str, float] = {}
+    for p in passages:
+        votes[p.brief_id] = votes.get(p.brief_id, 0.0) + p.score
+    return max(votes, key=lambda b: votes[b])

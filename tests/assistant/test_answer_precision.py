@@ -340,3 +340,16 @@ def test_when_is_answered_by_the_exact_date_first(harbours: BriefsService) -> No
 def test_whether_a_rule_stands_is_answered_by_what_became_of_it_first(harbours: BriefsService) -> None:
     answer = harbours.ask("Are the new rules for lock operators in effect?")
     assert not answer.abstained and "suspended" in answer.text.split("[1]")[0]
+
+
+def test_the_brief_being_discussed_is_the_one_most_of_the_best_passages_come_from() -> None:
+    from assistant.answering.pipeline import leading_brief
+    from assistant.models import Passage
+
+    def passage(brief: str, score: float) -> Passage:
+        return Passage(brief_id=brief, title=brief, text="…", start=0, end=1, score=score)
+
+    # one overview passage on top, three of the primer just below it
+    ranked = [passage("overview", 0.033), passage("primer", 0.032), passage("primer", 0.031), passage("primer", 0.03)]
+    assert leading_brief(ranked) == "primer"
+    assert leading_brief([passage("overview", 0.033), passage("primer", 0.01)]) == "overview"
