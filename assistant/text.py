@@ -96,10 +96,15 @@ TYPE_NOUN = re.compile(
 )
 
 # the measure of "how high can it go", "how long did it last": the kind of answer, not what it is about
-HOW_FRAME = re.compile(
-    r"\bhow\s+(?:high|low|far|big|large|long|fast|quickly|soon|often|deep|wide|old)\b|\b(?:go|get|run)\s*(?=\?\s*$)",
-    re.I,
-)
+HOW_FRAME = re.compile(r"\bhow\s+(?:high|low|far|big|large|long|fast|quickly|soon|often|deep|wide|old)(?![\w-])", re.I)
+HOW_VERB = re.compile(r"\b(?:go|get)\s*(?=\?\s*$)", re.I)  # "… can it go?" after "how high"
+
+
+def without_how_frame(text: str) -> str:
+    """``text`` without the measure of a how-question ("How high can the toll go?" → "How can the toll?"): the kind
+    of answer, not what it is about. "low-income", "long-term" and "Which candidates will run?" keep their words."""
+    framed = HOW_FRAME.sub("how", text)
+    return HOW_VERB.sub("", framed) if framed != text else framed
 
 # NLTK's English stopword list (198 words), inlined so that no NLTK import is paid on the question path.
 STOPWORDS = frozenset(
@@ -259,7 +264,7 @@ def content_terms(text: str, drop_question_words: bool = False) -> list[str]:
     stop = _stopwords()
     out = []
     if drop_question_words:
-        text = HOW_FRAME.sub("how", TYPE_NOUN.sub(r"\1", text))
+        text = without_how_frame(TYPE_NOUN.sub(r"\1", text))
     for w in words(text):
         lw = w.lower()
         if lw in stop or len(lw) < 2 or (drop_question_words and lw in QUESTION_WORDS):

@@ -44,7 +44,8 @@ META_SENTENCE = re.compile(
     r"^(This|The present|In this) (?:CRS )?(article|paper|brief|report|analysis|essay|piece|insight|sidebar|In Focus|"
     r"product|primer|fact sheet)\b|^It (?:starts|begins|ends|concludes) (?:by|with)\b"
     # a note on how a table's figures are shown ("Shares are rounded to the nearest percentage point.")
-    r"|^(?:\w+\s+){1,3}(?:are|were|have been|may be)\s+rounded\b|^.*?\b(?:may|do|does|might) not (?:sum|add)\b",
+    r"|^(?:\w+\s+){1,3}(?:are|were|have been|may be)\s+rounded\b"
+    r"|^.*?\b(?:may|do|does|might) not (?:sum|add(?: up)?)\b.*\b(?:totals?|rounding)\b",
     re.I,
 )
 KEY_VALUE = re.compile(r"^[A-Z][\w ().,'’/&-]{0,40}:\s+\S")  # "Report No.: IF12094", "Note: …" (not prose)
@@ -54,8 +55,9 @@ BIBLIOGRAPHY = re.compile(
     r"[A-Z][a-z]+ \d"
     # a sentence that only points elsewhere: "(For a visual of … see CRS Infographic IG10053 …)", "For more on X, see …"
     r"|^\(?For\b[^.;]{0,160}?,\s*see\b"
-    # a source note: a web address or a page range ("… (July 26, 1994), pp. 17891-17895, https://…")
-    r"|https?://|\bpp\.\s?\d",
+    # a source note: one ending in a web address, or giving a page range ("… (July 26, 1994), pp. 17891-17895,
+    # https://….pdf.")
+    r"|https?://\S+$|\bpp\.\s?\d+(?:[-–]\d+)?\b",
     re.I,
 )
 LIST_STEM = re.compile(

@@ -202,7 +202,11 @@ def _prefer_recent(cands: list[Candidate], bonus: float) -> None:
 
 
 # a year the question bounds a period with, rather than names as the time it asks about ("since 2020")
-BOUND_YEAR = re.compile(r"\b(?:since|before|after|prior to|until|through|from|between)\s+(?:FY\s?)?((?:19|20)\d{2})\b", re.I)
+BOUND_YEAR = re.compile(
+    r"\b(?:since|before|after|prior to|until|through|from|between)\s+(?:FY\s?)?((?:19|20)\d{2})\b"
+    r"(?:\s*(?:to|and|through|-|–)\s*(?:FY\s?)?((?:19|20)\d{2})\b)?",  # "from 2020 to 2025": both ends bound it
+    re.I,
+)
 YEAR_TERM = re.compile(r"(?:fy)?((?:19|20)\d{2})")
 
 
@@ -215,7 +219,7 @@ def prefer_asked_years(cands: list[Candidate], question: str, penalty: float) ->
     """Lower sentences that state only years other than those the question asks about: "trade with Mexico in 2025" is
     not answered by "a surplus of $5.3 billion in 2024". A sentence that names no year is not lowered, nor one that
     refers back to a sentence naming an asked year."""
-    asked = years_of(content_terms(question)) - set(BOUND_YEAR.findall(question))
+    asked = years_of(content_terms(question)) - {y for m in BOUND_YEAR.finditer(question) for y in m.groups() if y}
     if not asked:
         return
     for c in cands:
@@ -227,13 +231,13 @@ def prefer_asked_years(cands: list[Candidate], question: str, penalty: float) ->
 # the question asks for a bound ("how high can a surcharge go?", "what surf limit did they set?", "the maximum award"),
 # which a sentence states as one ("for up to 150 days", "a maximum … of four feet"), not an instance ("a 10% surcharge")
 ASKS_LIMIT = re.compile(
-    r"\bhow (?:high|long|much|many|large|big|far|low|often) (?:\w+ ){0,5}?(?:can|could|may|might)\b|"
+    r"\bhow (?:high|long|large|big|far|low|often) (?:\w+ ){0,5}?(?:can|could|may|might)\b|"
     r"\b(?:maximum|minimum|max|cap|caps|ceiling|limits?|at most|at least|up to)\b",
     re.I,
 )
 STATES_LIMIT = re.compile(
     r"\b(?:up to|not (?:to )?exceed(?:ing)?|(?:no|not) (?:more|greater|longer|less|fewer) than|at (?:most|least)|"
-    r"maximum|minimum|cap(?:ped|s)?\b|ceiling|limit(?:s|ed)?\b)",
+    r"maximum|minimum|cap(?:ped|s)?\b(?!-)|ceiling|limits?\b(?!-)|limited to\b)",
     re.I,
 )
 

@@ -115,19 +115,24 @@ OTHER_YEAR = re.compile(
     r"(?:the\s+)?((?:FY\s?)?(?:19|20)\d{2})\s*\??\s*$",
     re.I,
 )
-YEAR_OR_FY = re.compile(r"\b(?:FY\s?)?(?:19|20)\d{2}\b")
+# the year a question asks about ("… in FY2025?"), not one naming a thing ("the 2017 tax law")
+ASKED_YEAR = re.compile(r"(?<=\b(?:in|of|by) )(?:FY\s?)?(?:19|20)\d{2}\b|(?<=\b(?:for) )(?:FY\s?)?(?:19|20)\d{2}\b|"
+                        r"(?<=\bduring )(?:FY\s?)?(?:19|20)\d{2}\b")
 
 
 def ask_again_for_year(question: str, history: Sequence[Turn]) -> str:
     """The previous question with its year replaced, when ``question`` only names another year: "And in FY2024?"
     after "What was the success rate … in FY2025?" asks for the success rate in FY2024. Unchanged when the previous
-    question names no year, or several."""
+    question asks about no year, or several (a year that names something, "the 2017 tax law", is not asked about)."""
     m = OTHER_YEAR.match(question)
-    previous = next((t.content for t in reversed(history) if t.role == "user"), "")
-    years = set(YEAR_OR_FY.findall(previous))
-    if m is None or len(years) != 1:
+    if m is None:
         return question
-    return YEAR_OR_FY.sub(m.group(1), previous)
+    # the question asked before any that only named another year ("…in FY2025?", "And in FY2024?", "And in FY2023?")
+    previous = next((t.content for t in reversed(history) if t.role == "user" and not OTHER_YEAR.match(t.content)), "")
+    years = set(ASKED_YEAR.findall(previous))
+    if len(years) != 1:
+        return question
+    return ASKED_YEAR.sub(m.group(1), previous)
 
 
 def resolve_references(question: str, history: Sequence[Turn]) -> str:

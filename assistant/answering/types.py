@@ -40,9 +40,9 @@ PATTERNS: dict[AnswerType, re.Pattern[str]] = {
     "percent": re.compile(
         # a fraction of something ("half of the funds", "cut by a third"), not "a third party" or "the first half"
         rf"\b{NUM}\s?(?:%|percent\b|percentage points?\b)|"
-        rf"\b(?:(?<!first )(?<!second )[Hh]alf|[Aa] third|[Aa] quarter|[Tt]wo-thirds|[Oo]ne-third|[Oo]ne-quarter|"
-        rf"[Tt]hree-quarters)"
-        rf"(?=\s+of\b|\s*[,.;)]|\s*$)|\bby (?:half|a third|a quarter|two-thirds)\b"
+        rf"(?i:\b(?<!first )(?<!second )(?<!latter )(?<!last )(?:half|a third|a quarter|two-thirds|one-third|"
+        rf"one-quarter|three-quarters)(?=\s+of\b(?!\s+(?:the\s+)?(?:year|decade|century|month|fy|\d{{4}}|a mile)\b)|"
+        rf"\s*[,.;)]|\s*$)|\bby (?:half|a third|a quarter|two-thirds)\b)"
     ),
     "date": re.compile(
         rf"\b{MONTH}\s+(?:\d{{1,2}},?\s+)?\d{{4}}\b|\b{MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?\b|\b(?:19|20)\d{{2}}s?\b|\bFY\s?\d{{2,4}}\b|"
@@ -99,7 +99,8 @@ QUESTION_TYPES: list[tuple[re.Pattern[str], list[AnswerType]]] = [
     ),
     (
         re.compile(
-            r"\bwhat (?:[\w-]+ ){0,2}(?:share|percentage|percent|proportion|fraction|portion)s?\b|\bgrowth (?:targets?|goals?)\b|\bwhat (?:[\w-]+ ){0,3}rates?\b|\b(?:interest|cost|tax|tariff|success|growth|participation|poverty|unemployment|inflation|error|approval|vacancy|default|readiness|effective|negotiated) rates?\b|\bhow large a share\b|"
+            r"\bwhat (?:share|percentage|percent|proportion|fraction|portion)s?\b|"
+            r"\bwhat (?:[\w-]+ ){1,2}(?:share|percentage|proportion|fraction|portion)\b(?!s)|\bwhat (?:[\w-]+ ){0,3}rates?\b|\binterest rates?\b|\bhow large a share\b|"
             r"\bby what (?:percentage|percent)\b",
             re.I,
         ),
@@ -124,7 +125,8 @@ QUESTION_TYPES: list[tuple[re.Pattern[str], list[AnswerType]]] = [
     ),
     # the size of a payment ("the largest grant a single project can receive", "the average credit")
     (re.compile(r"\b(?:largest|maximum|biggest|smallest|minimum|average|typical|median|annual) "
-                r"(?:(?!(?:number|count|share|percentage|rate)\b)[\w-]+ ){0,4}(?:grants?|"
+                r"(?:(?-i:[A-Z][\w-]* ){1,5}|(?!(?:number|count|share|percentage|rate|age|score|term|time|period)\b)"
+                r"[\w-]+ )?(?:grants?|"
                 r"awards?|loans?|payments?|fees?|fines?|penalt(?:y|ies)|salar(?:y|ies)|tolls?|subsid(?:y|ies)|benefits?|"
                 r"credits?)\b(?! (?:scores?|terms?|rates?|periods?|limits?)\b)", re.I), ["amount"]),
     (re.compile(r"\bhow much\b", re.I), ["amount", "number"]),
@@ -142,7 +144,7 @@ QUESTION_TYPES: list[tuple[re.Pattern[str], list[AnswerType]]] = [
     (
         re.compile(
             r"\bwhen\b|\bwhat (?:year|date|day|month)\b|\bwhich (?:year|date|month)\b|\bby when\b|\bsince when\b|"
-            r"\bhow soon\b|\btiming\b|\btimelines?\b|\btimetables?\b|\bschedule[ds]?\b|\b(?:a|the|what|which|any|its|their) (?:\w+ )?deadline\b(?!s)",
+            r"\bhow soon\b|\btiming\b|\btimelines?\b|\btimetables?\b|\bschedule[ds]?\b",
             re.I,
         ),
         ["date"],
@@ -179,6 +181,14 @@ QUESTION_TYPES: list[tuple[re.Pattern[str], list[AnswerType]]] = [
         ),
         ["place"],
     ),
+]
+# nouns that name a value, which a question asks for unless it asks why, or for effects or reasons ("What was the
+# cost rate?" wants a percentage, "Why did the tax rate rise?" an explanation)
+NOUN_TYPES: list[tuple[re.Pattern[str], list[AnswerType]]] = [
+    (re.compile(r"\b(?:interest|cost|tax|tariff|success|growth|participation|poverty|unemployment|inflation|error|"
+                r"approval|vacancy|default|readiness) rates?\b|\bgrowth (?:targets?|goals?)\b", re.I), ["percent"]),
+    (re.compile(r"\b(?:what|which) (?:\w+ )?deadline\b|\b(?:is|was|are|were) there (?:a|any) (?:\w+ )?deadline\b|"
+                r"\b(?:face|faced|have|had|set|sets) (?:a|any) (?:\w+ )?deadline\b", re.I), ["date"]),
 ]
 # words that make money the answer only when nothing else is asked for ("How did funding change?" wants amounts; "How
 # many nonprofits applied for funding?" a count)
@@ -333,6 +343,9 @@ ASKS_DESCRIPTION = re.compile(
 )
 
 
+ASKS_COST = re.compile(r"\b(?:cost|costs|how much)\b(?!-)", re.I)  # "What would the options cost?" asks for money
+
+
 # "for nominees since 1975 who got a floor vote, what …" (a relative clause), not "…, and who signed it?"
 RELATIVE_WHO = re.compile(r"\b(?!(?:and|or|but)\b)\w+\s+(who)\b", re.I)
 
@@ -347,7 +360,8 @@ def expected_types(question: str) -> list[AnswerType]:
     claimed: list[tuple[int, int, list[AnswerType]]] = [
         (m.start(1), m.end(1), []) for pattern in (SUBORDINATE_WHEN, RELATIVE_WHO) for m in pattern.finditer(question)
     ]
-    for pattern, types in QUESTION_TYPES:
+    described = bool(ASKS_DESCRIPTION.search(question))
+    for pattern, types in QUESTION_TYPES + ([] if described else NOUN_TYPES):
         for m in pattern.finditer(question):
             if not any(m.start() < end and start < m.end() for start, end, _ in claimed):
                 claimed.append((m.start(), m.end(), types))
@@ -358,7 +372,7 @@ def expected_types(question: str) -> list[AnswerType]:
     found: list[AnswerType] = []
     for _, _, types in sorted(claimed, key=lambda c: c[0]):
         found += [t for t in types if t not in found]
-    if not found and MONEY_CUES.search(question) and not ASKS_DESCRIPTION.search(question):
+    if not found and MONEY_CUES.search(question) and not (described and not ASKS_COST.search(question)):
         found = ["amount"]
     if "person" in found and "organisation" not in found and re.search(r"\bwho\b", question, re.I):
         found.append("organisation")  # "who awarded the contract?" may be a person or an organisation

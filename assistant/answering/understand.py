@@ -26,19 +26,30 @@ from assistant.answering.aliases import acronyms, with_aliases
 from assistant.answering.rewrite import is_follow_up
 from assistant.answering.types import expected_types
 from assistant.models import BriefMeta, Filters, Interpretation, MetadataField, Turn
-from assistant.text import HOW_FRAME, content_terms, terms_of
+from assistant.text import content_terms, terms_of, without_how_frame
 
 BRIEF_NOUN = (
     r"(?:briefs?|reports?|products?|publications?|documents?|papers?|analys[ie]s|in focus(?:es)?|insights?|"
     r"legal sidebars?|sidebars?|items?|pieces?|notes?|primers?)"
 )
+# the words only a library's own items go by
+LIBRARY_NOUN = (
+    r"(?:briefs?|reports?|publications?|analys[ie]s|in focus(?:es)?|insights?|legal sidebars?|sidebars?|primers?)"
+)
 LIST_Q = re.compile(
     rf"^\s*(?:(?:which|what)(?: other)?(?: crs| of the)?(?: (?:recent|new|latest|[\w]+-(?:related|focused|themed)))?"
-    rf"(?: {BRIEF_NOUN}| in focus| insights| legal sidebars)\b|"
+    rf"(?: {LIBRARY_NOUN}| in focus| insights| legal sidebars)\b|"
+    # a word that names other things too ("What products does China produce?") only as CRS's or with a topic
+    rf"(?:which|what)(?: other)? crs {BRIEF_NOUN}\b|"
+    rf"(?:which|what)(?: other)? {BRIEF_NOUN} (?:on|about|regarding|cover|covers|discuss|discusses|deal with)\b|"
     rf"(?:list|show|name|find)(?: me)?(?: all| the| every)?(?: crs)? {BRIEF_NOUN}\b|"
     rf"what (?:has|have|did|does) (?:crs|the \w+|\w+) (?:published|put out|issued|released|written|produced)\b|"
     rf"(?:which|what) (?:[\w'’\"-]+ ){{0,5}}?{BRIEF_NOUN} (?:has|have|did|does) (?:crs|the \w+|\w+) "
-    rf"(?:publish(?:ed)?|put out|issued?|released?|written|write|produced?)\b|"
+    rf"(?:published|put out|issued|released|written|produced)\b|"
+    # the base form only with the publisher or the library as subject ("Which … briefs did CRS publish?"; not "What
+    # products does China produce?")
+    rf"(?:which|what) (?:[\w'’\"-]+ ){{0,5}}?{BRIEF_NOUN} (?:did|does|do) (?:crs|the (?:library|collection)|you) "
+    rf"(?:publish|put out|issue|release|write|produce)\b|"
     rf"(?:are there|is there|do you have|does the (?:library|collection) have) (?:any )?{BRIEF_NOUN}\b)",
     re.I,
 )
@@ -187,7 +198,7 @@ def _topic(q: str) -> str:
     text = re.sub(
         r"\b(\w+)'s\b(?=\s+(?:the|a|an)\b)|\b(?:what|who|where|how|that|it)'s\b", r" \1 ", q, flags=re.I
     )
-    text = HOW_FRAME.sub("how", DATE_PHRASE.sub(" ", text))  # "how high can it go": the measure asked for
+    text = without_how_frame(DATE_PHRASE.sub(" ", text))  # "how high can it go": the measure asked for
     for _, cue in METADATA_CUES:
         text = cue.sub(" ", text)
     text = re.sub(
@@ -347,8 +358,8 @@ DIMENSION_OF = re.compile(r"^(?:[a-z][\w-]*\s+){1,3}of\s+(?:the\s+)?(?=\S)")
 
 # two names joined by "and" ("the Fish and Wildlife Service and the USGS"), an "and" inside a name protected
 COORDINATED = re.compile(
-    r"\b(?:the\s+)?(?P<a>[A-Z][\w.'’-]*(?:\s+(?:and_|of|for|on)?\s*[A-Z][\w.'’-]*)*)\s+and\s+(?:the\s+)?"
-    r"(?P<b>[A-Z][\w.'’-]*(?:\s+(?:and_|of|for|on)?\s*[A-Z][\w.'’-]*)*)"
+    r"\b(?:the\s+)?(?P<a>[A-Z][\w.'’-]*(?:\s+(?:(?:and_|of|for|on)\s+)?[A-Z][\w.'’-]*)*)\s+and\s+(?:the\s+)?"
+    r"(?P<b>[A-Z][\w.'’-]*(?:\s+(?:(?:and_|of|for|on)\s+)?[A-Z][\w.'’-]*)*)"
 )
 
 
@@ -406,13 +417,18 @@ def _unshared(a: str, b: str) -> list[str]:
 
 
 # a relative clause after a side's noun ("the effective rates they actually receive", "… rates that apply")
-RELATIVE_TAIL = re.compile(r"\s+(?:that|which|who|they|it|we|he|she)\s+(?:\w+\s+)*?\w+$")
+RELATIVE_TAIL = re.compile(
+    r"\s+(?:(?:they|it|we|he|she)|(?:that|which|who)(?=\s+(?:\w+ly\s+)?(?:is|are|was|were|has|have|had|would|will|can|"
+    r"could|do|does|did|\w+ed)\b))\s+(?:\w+\s+)*?\w+$"
+)
+PREPOSITION_END = re.compile(r"\s(?:of|for|to|in|on|at|by|with|from)$", re.I)
 
 
 def _clean_side(text: str) -> str:
     text = re.sub(r"^(?:the|a|an|its|their)\s+", "", text.strip(), flags=re.I)
     text = re.sub(r"^(?:that|those) (?:for|of)\s+", "", text, flags=re.I)  # "… compare with that for single filers"
     if len(text.split()) > 2:
-        text = RELATIVE_TAIL.sub("", text.strip(" ,.?")) or text
+        cut = RELATIVE_TAIL.sub("", text.strip(" ,.?"))
+        text = cut if cut and not PREPOSITION_END.search(cut) else text  # not "the cost of that program" → "cost of"
     text = re.sub(r"(?<=\w{3})\s+(?:[a-z]{2,}[^e\s]ed|being)$", "", text.strip(" ,.?")) if len(text.split()) > 2 else text
     return re.sub(r"\s+(?:programs?|efforts?|ones?)$", "", text.strip(" ,.?'’"), flags=re.I)

@@ -23,6 +23,7 @@ from assistant.text import content_terms, entities, intent_cues, jaccard, name_p
 
 logger = logging.getLogger(__name__)
 ABSENT_PHRASE_BRIEFS = 5  # the retrieved briefs searched in full for a name the question gives
+TITLED_BRIEFS = 3  # a name more titles than this are about ("Congress", "Federal") is a topic, not one brief's subject
 
 
 class HybridRetriever:
@@ -163,7 +164,7 @@ class HybridRetriever:
         if share >= cfg.unknown_word_share:
             return best * (1 - share), f"no brief uses the words {', '.join(words)}"
         together = self._brief_coverage(query, passages)
-        if together < cfg.min_brief_coverage and not _titled_by_names(question, passages):
+        if together < cfg.min_brief_coverage and not _titled_by_names(question, passages, self.briefs()):
             return (
                 best * together,
                 f"no retrieved brief names much of the question: the best names {together:.0%} of its words by weight",
@@ -329,10 +330,16 @@ def _acronym(name: str | None) -> str:
     return "".join(w[0] for w in (name or "").split() if w[:1].isupper())
 
 
-def _titled_by_names(question: str, passages: list[Passage]) -> bool:
-    """Whether a retrieved brief's title names every name in the question ("How much extra money has Australia's
-    government set aside for defense?" and "Australia: Background and U.S. Relations"): that brief is about the topic,
-    however few of the question's other words ("extra", "aside") it uses; whether it gives the asked-for value is
-    the answerer's to judge."""
+def _titled_by_names(question: str, passages: list[Passage], briefs: dict[str, BriefMeta]) -> bool:
+    """Whether a retrieved brief is about every name in the question, by what its title says it is about (before the
+    colon): "How much extra money has Australia's government set aside for defense?" and "Australia: Background and
+    U.S. Relations". That brief is on the topic, however few of the question's other words ("extra", "aside") it uses;
+    whether it gives the asked-for value is the answerer's to judge. A name in many titles ("Congress", "Federal") is
+    no brief's subject."""
     names = set(content_terms(" ".join(entities(question))))
-    return bool(names) and any(names <= terms_of(p.title) for p in passages)
+    if not names:
+        return False
+    subjects = {b.id: terms_of(b.title.split(":", 1)[0]) for b in briefs.values()}
+    if sum(names <= t for t in subjects.values()) > TITLED_BRIEFS:
+        return False
+    return any(names <= subjects.get(p.brief_id, frozenset()) for p in passages)

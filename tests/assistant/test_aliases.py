@@ -30,6 +30,7 @@ def test_a_dotted_abbreviation_gives_the_acronym_each_of_its_letters():
     assert found["usg"] == terms("U.S. Geological Survey")
     assert found["usac"] == terms("U.S. Army Corps Engineers")
     assert {"geolog", "survey"} <= with_aliases(terms("the USGS request is $892.7 million"), found)
+    assert acronyms("The U.S. Space Force (USSF) was set up in 2019.")["ussf"] == terms("U.S. Space Force")
 
 
 def test_aliases_match_both_ways():

@@ -323,8 +323,8 @@ def test_a_question_about_now_prefers_the_latest_state_of_things(harbours: Brief
 def test_a_year_the_question_asks_about_outranks_sentences_about_other_years(harbours: BriefsService) -> None:
     answer = harbours.ask("How much cargo did the harbour handle in 2025?")
     assert not answer.abstained and "45 million tonnes" in answer.text.split("[1]")[0]
-    since = harbours.ask("How much cargo did the harbour handle in 2023?")
-    assert "38 million tonnes" in since.text.split("[1]")[0]
+    earlier = harbours.ask("How much cargo did the harbour handle in 2023?")
+    assert "38 million tonnes" in earlier.text.split("[1]")[0]
 
 
 def test_a_question_asking_for_a_bound_is_answered_by_the_sentence_stating_one(harbours: BriefsService) -> None:

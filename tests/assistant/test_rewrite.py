@@ -90,6 +90,7 @@ def test_an_ordinal_reference_is_what_the_previous_answer_named_in_that_place(qu
     ("And in 2023?", "How did spending change between 2020 and 2025?", "And in 2023?"),  # which year it replaces?
     ("And in 2023?", "How many bridges are poor?", "And in 2023?"),  # no year to replace
     ("And who won in 2023?", "How many ballots were there in 2025?", "And who won in 2023?"),  # asks its own thing
+    ("And in 2025?", "What did the 2017 tax law change?", "And in 2025?"),  # the year names the law
 ])
 def test_a_question_naming_only_another_year_asks_the_previous_question_of_it(
     question: str, previous: str, resolved: str
@@ -98,3 +99,12 @@ def test_a_question_naming_only_another_year_asks_the_previous_question_of_it(
 
     history = [Turn(role="user", content=previous), Turn(role="assistant", content="About 42,000 [1].")]
     assert resolve_references(question, history) == resolved
+
+
+def test_years_asked_in_a_row_each_ask_the_first_question() -> None:
+    from assistant.answering.rewrite import resolve_references
+
+    history = [Turn(role="user", content="What was the NIH success rate in FY2025?"),
+               Turn(role="assistant", content="13% [1]."), Turn(role="user", content="And in FY2024?"),
+               Turn(role="assistant", content="19% [1].")]
+    assert resolve_references("And in FY2023?", history) == "What was the NIH success rate in FY2023?"

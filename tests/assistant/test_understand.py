@@ -26,6 +26,10 @@ LIBRARY = {
     ("When was the In Focus on the XM-30 last updated?", "metadata"),
     ("What is the report number of the CRS product on Section 122?", "metadata"),
     ("Which briefs discuss Iran?", "list"),
+    ("Which defense-related In Focus briefs did CRS publish on April 16, 2026?", "list"),
+    ("Which CRS products discuss Iran?", "list"),
+    ("What products does China produce?", "fact"),  # a word for other things too, not the library's
+    ("Which notes does the Treasury issue?", "fact"),
     ("What has CRS published on elections since March 2026?", "list"),
     ("Summarise the In Focus on Energy Star.", "summary"),
     ("What is the CRS brief on seabed mining about?", "summary"),

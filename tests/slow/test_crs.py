@@ -119,3 +119,17 @@ def test_words_no_one_brief_names_together_are_off_topic(crs_data: Path, embedde
     assert service.ask(question).abstained
     answered = service.retriever.retrieve("Who builds the Marine Corps' Amphibious Combat Vehicle?", None, 8, "hybrid")
     assert answered.low_confidence is None
+
+
+def test_a_brief_whose_title_is_about_the_questions_names_is_on_topic(crs_data: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+    from assistant.service import BriefsService
+
+    service = BriefsService(test_settings(data_dir=crs_data), embedder=embedder)
+    # "extra", "money", "aside" and "period" are nowhere near the Australia brief's defense paragraph, yet it is about
+    # Australia ("Australia: Background and U.S. Relations") and answers
+    answer = service.ask("How much extra money has Australia's government set aside for defense spending?")
+    assert not answer.abstained and "AU$50.3 billion" in answer.text
+    # a name many titles carry ("Congress") makes no brief the subject: the coverage rule still applies
+    question = "Will Congress stop the clocks changing twice a year under daylight saving legislation?"
+    assert "no retrieved brief names much" in (service.retriever.retrieve(question, None, 8, "hybrid",
+                                                                          question=question).low_confidence or "")
