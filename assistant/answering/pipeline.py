@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from assistant.answering.aliases import acronyms
 from assistant.answering.candidates import CandidateBuilder
 from assistant.answering.compare import CompareStrategy
 from assistant.answering.fact import FactStrategy
@@ -44,6 +45,7 @@ from assistant.models import (
 )
 from assistant.protocols import Embedder, Generator
 from assistant.settings import Settings
+from assistant.text import content_terms
 
 logger = logging.getLogger(__name__)
 
@@ -78,6 +80,8 @@ class AnswerPipeline:
         builder = CandidateBuilder(embedder, store)
         self.fact = FactStrategy(settings, builder, briefs, store.term_weights, store.passage_count)
         self.metadata = MetadataStrategy(briefs, store.brief_text)
+        self.brief_text = store.brief_text
+        self._acronym_cache: dict[tuple[str, str], dict[str, frozenset[str]]] = {}
         self.listing = ListStrategy(settings, builder, briefs, store.brief_text)
         self.summary = SummaryStrategy(settings, builder, briefs, store.brief_chunks)
         self.compare = CompareStrategy(settings, builder, briefs, store.term_weights)
@@ -177,6 +181,8 @@ class AnswerPipeline:
                 answer = self.compare.answer(question, retrieve, interp, query if interp.follow_up else None)
             case _:
                 retrieval = retrieve(query)
+                if not interp.follow_up:  # a follow-up's query carries the conversation's words, not names it spells
+                    retrieval = self._with_acronyms(query, retrieval, retrieve)
                 match = query if interp.follow_up and query != question else None
                 if self.llm is not None:
                     yield from self.llm.stream(match or question, retrieval, interp)
@@ -192,6 +198,28 @@ class AnswerPipeline:
         """The vector of the conversation's last answer (where in the brief the conversation left off)."""
         last = next((t for t in reversed(turns) if t.role == "assistant" and t.content.strip()), None)
         return None if last is None else self.embedder.embed([last.content[:2000]])[0]
+
+    def _with_acronyms(self, query: str, retrieval: Retrieval, retrieve: Any) -> Retrieval:
+        """``retrieval``, or the retrieval of ``query`` with the acronyms its best brief defines for the names it spells
+        out: "the National Park Service" finds the passage saying "NPS received a 70% share"."""
+        top = retrieval.passages[0].brief_id if retrieval.passages and not retrieval.low_confidence else None
+        if top is None:
+            return retrieval
+        terms = set(content_terms(query))
+        extra = [a for a, expansion in self._acronyms_of(top).items()
+                 if a not in terms and expansion <= terms and len(expansion) >= 2]
+        if not extra:
+            return retrieval
+        again: Retrieval = retrieve(f"{query} {' '.join(extra)}")
+        return retrieval if again.low_confidence or not again.passages else again
+
+    def _acronyms_of(self, brief_id: str) -> dict[str, frozenset[str]]:
+        """The acronyms a brief defines (read once per brief and version)."""
+        meta = self.retriever.briefs().get(brief_id)
+        key = (brief_id, meta.content_hash if meta else "")
+        if key not in self._acronym_cache:
+            self._acronym_cache[key] = acronyms(self.brief_text(brief_id) or "")
+        return self._acronym_cache[key]
 
     def _prior_briefs(self, turns: list[Turn], filters: Filters, mode: Mode) -> list[str]:
         """The briefs the conversation was about: those the last answer cited, or else the brief that best matches the

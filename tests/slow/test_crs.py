@@ -133,3 +133,13 @@ def test_a_brief_whose_title_is_about_the_questions_names_is_on_topic(crs_data: 
     question = "Will Congress stop the clocks changing twice a year under daylight saving legislation?"
     assert "no retrieved brief names much" in (service.retriever.retrieve(question, None, 8, "hybrid",
                                                                           question=question).low_confidence or "")
+
+
+def test_a_name_spelled_out_finds_the_passage_that_uses_its_acronym(crs_data: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+    from assistant.service import BriefsService
+
+    service = BriefsService(test_settings(data_dir=crs_data), embedder=embedder)
+    # the GAOA FAQ says "NPS received a 70% share"; the question says "the National Park Service"
+    answer = service.ask("What share of the Great American Outdoors Act's Legacy Restoration Fund went to the National "
+                         "Park Service each year?")
+    assert not answer.abstained and "70%" in answer.text
