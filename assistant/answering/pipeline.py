@@ -173,10 +173,7 @@ class AnswerPipeline:
                     question, retrieval, interp, self.retriever.allowed_briefs(filters)
                 )
             case "summary":
-                # the brief is found by what the question names ("tying federal funds to election policies"), not
-                # by its request words ("Summarize CRS's In Focus on …")
-                topic = interp.topic if interp.topic and not interp.follow_up else query
-                answer = self.summary.answer(question, retrieve(topic), interp)
+                answer = self.summary.answer(question, retrieve(self._named(interp, query)), interp)
             case "compare" if len(interp.sides) >= 2:
                 answer = self.compare.answer(question, retrieve, interp, query if interp.follow_up else None)
             case _:
@@ -198,6 +195,13 @@ class AnswerPipeline:
         """The vector of the conversation's last answer (where in the brief the conversation left off)."""
         last = next((t for t in reversed(turns) if t.role == "assistant" and t.content.strip()), None)
         return None if last is None else self.embedder.embed([last.content[:2000]])[0]
+
+    @staticmethod
+    def _named(interp: Interpretation, query: str) -> str:
+        """What a summary finds its brief by: the topic the question names ("tying federal funds to election
+        policies"), not its request words ("Summarize CRS's In Focus on …"); a follow-up's query. (A metadata
+        question keeps its words: "the latest version", "by Feickert" help find the brief.)"""
+        return interp.topic if interp.topic and not interp.follow_up else query
 
     def _with_acronyms(self, query: str, retrieval: Retrieval, retrieve: Any) -> Retrieval:
         """``retrieval``, or the retrieval of ``query`` with the acronyms its best brief defines for the names it spells
