@@ -96,7 +96,7 @@ TYPE_NOUN = re.compile(
 )
 
 # the measure of "how high can it go", "how long did it last": the kind of answer, not what it is about
-HOW_FRAME = re.compile(r"\bhow\s+(?:high|low|far|big|large|long|fast|quickly|soon|often|deep|wide|old)(?![\w-])", re.I)
+HOW_FRAME = re.compile(r"\bhow\s+(?:high|low|far|big|large|long|deep|wide|old)(?![\w-])", re.I)
 HOW_VERB = re.compile(r"\b(?:go|get)\s*(?=\?\s*$)", re.I)  # "… can it go?" after "how high"
 
 
@@ -264,7 +264,7 @@ def content_terms(text: str, drop_question_words: bool = False) -> list[str]:
     stop = _stopwords()
     out = []
     if drop_question_words:
-        text = without_how_frame(TYPE_NOUN.sub(r"\1", text))
+        text = TYPE_NOUN.sub(r"\1", text)
     for w in words(text):
         lw = w.lower()
         if lw in stop or len(lw) < 2 or (drop_question_words and lw in QUESTION_WORDS):

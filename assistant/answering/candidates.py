@@ -30,6 +30,7 @@ from assistant.text import (
     same_word,
     sentence_spans,
     terms_of,
+    without_how_frame,
     words,
 )
 
@@ -288,7 +289,7 @@ def _in_table(text: str, start: int, end: int) -> bool:
 
 def focus_terms(question: str, topic: str | None = None) -> set[str]:
     """What the question asks about beyond the names it mentions ("population" in "… of Bangladesh?")."""
-    q_terms = set(content_terms(topic or question, drop_question_words=True))
+    q_terms = set(content_terms(without_how_frame(topic or question), drop_question_words=True))
     return q_terms - set(content_terms(" ".join(entities(question))))
 
 

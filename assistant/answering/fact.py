@@ -52,7 +52,7 @@ from assistant.answering.types import (
 from assistant.answering.understand import interpret
 from assistant.models import NOT_STATED, Answer, Interpretation, Retrieval, StreamEvent
 from assistant.settings import Settings
-from assistant.text import content_terms, entities, jaccard, stem, terms_of
+from assistant.text import content_terms, entities, jaccard, stem, terms_of, without_how_frame
 
 logger = logging.getLogger(__name__)
 
@@ -91,7 +91,11 @@ class Asked:
         """``publishers``: the stems of the library's organisations ("Congressional Research Service", "CRS"), which
         name who wrote the briefs, not what a sentence must mention; nor must it repeat a source the question cites
         ("According to NCSL, …")."""
-        terms = set(content_terms(topic or question, drop_question_words=True)) | set(content_terms(question, drop_question_words=True))
+        # what it asks about, without the measure of a how-question ("how high can the toll go?": the toll)
+        asked = without_how_frame(question)
+        terms = set(content_terms(without_how_frame(topic) if topic else asked, drop_question_words=True)) | set(
+            content_terms(asked, drop_question_words=True)
+        )
         sourced = " ".join(m.group(1) for m in SOURCE.finditer(question))
         names = set(content_terms(" ".join(w for w in entities(question) if not CALENDAR.match(w)))) & terms
         names -= publishers | set(content_terms(sourced))
