@@ -21,6 +21,7 @@ import calendar
 import datetime as dt
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 
 from assistant.answering.aliases import acronyms, with_aliases
 from assistant.answering.rewrite import is_follow_up
@@ -385,6 +386,7 @@ def _coordinated_sides(q: str, briefs: dict[str, BriefMeta]) -> list[str]:
     return []
 
 
+@lru_cache(maxsize=8192)
 def _subject_terms(title: str) -> frozenset[str]:
     """The terms of what a title is about: its words before the colon, with the acronyms they define."""
     head = title.split(":", 1)[0]
