@@ -8,8 +8,11 @@ sentence that uses the other.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from functools import lru_cache
 
-from assistant.text import content_terms, stem, words
+from assistant.models import BriefMeta
+from assistant.text import content_terms, stem, terms_of, words
 
 # "Chief of Space Operations (CSO)", "Integrated Fire Protection Capability (IFPC)": a defined acronym
 ACRONYM = re.compile(r"((?:[A-Z][\w’'-]*(?:\.\w+)*\.?(?:\s+(?:of|and|for|the|on|in|to|&))*\s+){1,7}[A-Z][\w’'-]*)\s+\(([A-Z][A-Za-z0-9&]{1,9}(?: [A-Z][A-Za-z0-9&]{1,9})?)\)")
@@ -77,3 +80,23 @@ def with_aliases(terms: frozenset[str], aliases: dict[str, frozenset[str]]) -> f
     contains, so that "CSO" in a question matches "Chief of Space Operations" in a sentence and back."""
     extra = {a for a, exp in aliases.items() if exp <= terms} | {t for a, exp in aliases.items() if a in terms for t in exp}
     return terms | extra if extra else terms
+
+
+SUBJECT_TITLES = 3  # a name more titles than this are about ("Congress", "House") is a topic, not one brief's subject
+
+
+@lru_cache(maxsize=8192)
+def title_subject(title: str) -> frozenset[str]:
+    """The terms of what a title is about: its words before the colon ("The U.S. Geological Survey (USGS)" of "…: FY2027
+    Budget Request"), with the acronyms they define."""
+    head = title.split(":", 1)[0]
+    return with_aliases(frozenset(terms_of(head)), acronyms(head))
+
+
+def briefs_about(terms: set[str], briefs: Mapping[str, BriefMeta]) -> set[str]:
+    """The briefs whose title is about every one of ``terms`` (a name: "USGS", "Fish and Wildlife Service"); none when
+    more than ``SUBJECT_TITLES`` titles are."""
+    if not terms:
+        return set()
+    found = {b.id for b in briefs.values() if terms <= title_subject(b.title)}
+    return found if len(found) <= SUBJECT_TITLES else set()

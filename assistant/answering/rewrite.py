@@ -116,8 +116,7 @@ OTHER_YEAR = re.compile(
     re.I,
 )
 # the year a question asks about ("… in FY2025?"), not one naming a thing ("the 2017 tax law")
-ASKED_YEAR = re.compile(r"(?<=\b(?:in|of|by) )(?:FY\s?)?(?:19|20)\d{2}\b|(?<=\b(?:for) )(?:FY\s?)?(?:19|20)\d{2}\b|"
-                        r"(?<=\bduring )(?:FY\s?)?(?:19|20)\d{2}\b")
+ASKED_YEAR = re.compile(r"(?:(?<=\bin )|(?<=\bof )|(?<=\bby )|(?<=\bfor )|(?<=\bduring ))(?:FY\s?)?(?:19|20)\d{2}\b")
 
 
 def ask_again_for_year(question: str, history: Sequence[Turn]) -> str:

@@ -21,13 +21,12 @@ import calendar
 import datetime as dt
 import re
 from collections.abc import Sequence
-from functools import lru_cache
 
-from assistant.answering.aliases import acronyms, with_aliases
+from assistant.answering.aliases import briefs_about
 from assistant.answering.rewrite import is_follow_up
 from assistant.answering.types import expected_types
 from assistant.models import BriefMeta, Filters, Interpretation, MetadataField, Turn
-from assistant.text import content_terms, terms_of, without_how_frame
+from assistant.text import content_terms, without_how_frame
 
 BRIEF_NOUN = (
     r"(?:briefs?|reports?|products?|publications?|documents?|papers?|analys[ie]s|in focus(?:es)?|insights?|"
@@ -364,9 +363,6 @@ COORDINATED = re.compile(
 )
 
 
-COORDINATED_BRIEFS = 3  # a name in more titles than this ("House", "Congress") is a topic, not one brief's subject
-
-
 def _coordinated_sides(q: str, briefs: dict[str, BriefMeta]) -> list[str]:
     """The two things a fact question asks about together, when the library has a brief on each: "How much more did
     Congress give the Fish and Wildlife Service and the USGS than requested?" is answered side by side, from the FWS
@@ -377,20 +373,8 @@ def _coordinated_sides(q: str, briefs: dict[str, BriefMeta]) -> list[str]:
     if m is None:
         return []
     sides = [m.group("a").replace(NAME_AND, " and ").strip(), m.group("b").replace(NAME_AND, " and ").strip()]
-    owners: list[set[str]] = []
-    for side in sides:
-        own = set(content_terms(side))
-        owners.append({b.id for b in briefs.values() if own and own <= _subject_terms(b.title)})
-    if all(0 < len(o) <= COORDINATED_BRIEFS for o in owners) and not owners[0] & owners[1]:
-        return sides
-    return []
-
-
-@lru_cache(maxsize=8192)
-def _subject_terms(title: str) -> frozenset[str]:
-    """The terms of what a title is about: its words before the colon, with the acronyms they define."""
-    head = title.split(":", 1)[0]
-    return with_aliases(frozenset(terms_of(head)), acronyms(head))
+    owners = [briefs_about(set(content_terms(side)), briefs) for side in sides]
+    return sides if all(owners) and not owners[0] & owners[1] else []
 
 
 def _after_last_link(text: str) -> str:

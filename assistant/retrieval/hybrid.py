@@ -14,6 +14,7 @@ import threading
 import time
 from functools import lru_cache
 
+from assistant.answering.aliases import briefs_about
 from assistant.models import BriefMeta, Filters, Mode, Passage, Retrieval
 from assistant.protocols import Embedder
 from assistant.retrieval.filters import allowed_briefs
@@ -23,7 +24,6 @@ from assistant.text import content_terms, entities, intent_cues, jaccard, name_p
 
 logger = logging.getLogger(__name__)
 ABSENT_PHRASE_BRIEFS = 5  # the retrieved briefs searched in full for a name the question gives
-TITLED_BRIEFS = 3  # a name more titles than this are about ("Congress", "Federal") is a topic, not one brief's subject
 
 
 class HybridRetriever:
@@ -336,10 +336,5 @@ def _titled_by_names(question: str, passages: list[Passage], briefs: dict[str, B
     U.S. Relations". That brief is on the topic, however few of the question's other words ("extra", "aside") it uses;
     whether it gives the asked-for value is the answerer's to judge. A name in many titles ("Congress", "Federal") is
     no brief's subject."""
-    names = set(content_terms(" ".join(entities(question))))
-    if not names:
-        return False
-    subjects = {b.id: terms_of(b.title.split(":", 1)[0]) for b in briefs.values()}
-    if sum(names <= t for t in subjects.values()) > TITLED_BRIEFS:
-        return False
-    return any(names <= subjects.get(p.brief_id, frozenset()) for p in passages)
+    about = briefs_about(set(content_terms(" ".join(entities(question)))), briefs)
+    return any(p.brief_id in about for p in passages)
